@@ -1,0 +1,1 @@
+"""The /_pigeon inspection API (JSON) and, later, the web inbox."""

@@ -1,0 +1,91 @@
+"""Inspection API under ``/_pigeon``: a public interface (see DESIGN.md). Extend, don't rename."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from pigeon import __version__
+from pigeon.errors import FieldViolation, Invalid, ServiceError
+from pigeon.runtime import Runtime
+from pigeon.settings import ACCOUNT_TIERS
+from pigeon.store import accounts
+
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
+def json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def error(err: ServiceError) -> Response:
+    return json(err.body(), err.status)
+
+
+async def _document(request: Request) -> dict[str, Any]:
+    try:
+        document = orjson.loads(await request.body() or b"{}")
+    except orjson.JSONDecodeError as exc:
+        raise Invalid("CANNOT_PARSE", f"Body is not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise Invalid("CANNOT_PARSE", "Body must be a JSON object")
+    return document
+
+
+def build_admin(runtime: Runtime) -> Starlette:
+    async def health(_: Request) -> Response:
+        with runtime.store.transaction(write=False) as tx:
+            tx.exec_driver_sql("SELECT 1")
+        return json({"Status": "OK", "Version": __version__, "Time": runtime.clock.now()})
+
+    async def put_account(request: Request) -> Response:
+        account_id = request.path_params["account_id"]
+        try:
+            if not _ACCOUNT_ID.fullmatch(account_id):
+                raise Invalid("INVALID_PARAMETER", "Account ids are 12 digits", [FieldViolation("AccountId", "Must be 12 digits")])
+            tier = (await _document(request)).get("AccountTier")
+            if tier not in ACCOUNT_TIERS:
+                raise Invalid(
+                    "FIELD_VALIDATION_FAILED",
+                    f"AccountTier must be one of {', '.join(ACCOUNT_TIERS)}",
+                    [FieldViolation("AccountTier", f"Must be one of {', '.join(ACCOUNT_TIERS)}")],
+                )
+        except ServiceError as err:
+            return error(err)
+        with runtime.store.transaction(write=True) as tx:
+            accounts.set_tier(tx, account_id, tier, runtime.clock.now())
+        return json({"AccountId": account_id, "AccountTier": tier})
+
+    async def get_account(request: Request) -> Response:
+        account_id = request.path_params["account_id"]
+        with runtime.store.transaction(write=False) as tx:
+            tier = runtime.account_tier(tx, account_id)
+        return json({"AccountId": account_id, "AccountTier": tier})
+
+    async def clock(request: Request) -> Response:
+        if request.method == "POST":
+            if not runtime.settings.clock_control:
+                return error(Invalid("INVALID_REQUEST", "Clock control is off; start Pigeon with --clock-control"))
+            try:
+                seconds = (await _document(request)).get("AdvanceSeconds")
+                if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+                    raise Invalid("FIELD_VALIDATION_FAILED", "AdvanceSeconds must be a number >= 0",
+                                  [FieldViolation("AdvanceSeconds", "Must be a number >= 0")])
+            except ServiceError as err:
+                return error(err)
+            runtime.clock.advance(float(seconds))
+        return json({"Now": runtime.clock.now(), "OffsetSeconds": runtime.clock.offset_seconds})
+
+    routes = [
+        Route("/_pigeon/health", health, methods=["GET"]),
+        Route("/_pigeon/accounts/{account_id}", put_account, methods=["PUT"]),
+        Route("/_pigeon/accounts/{account_id}", get_account, methods=["GET"]),
+        Route("/_pigeon/clock", clock, methods=["GET", "POST"]),
+    ]
+    return Starlette(routes=routes)

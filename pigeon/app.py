@@ -1,0 +1,75 @@
+"""The ASGI application: the AWS API at ``POST /``, the inspection API under ``/_pigeon``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pigeon.admin.api import build_admin
+from pigeon.protocol.handler import ApiHandler
+from pigeon.protocol.sigv4 import WireRequest
+from pigeon.protocol.wire import json_response
+from pigeon.runtime import Runtime
+from pigeon.service import load_families
+from pigeon.service.invoke import invoke
+
+Scope = dict[str, Any]
+
+
+def build_app(runtime: Runtime) -> Any:
+    load_families()
+    credentials = (
+        {key: (c.secret_access_key, c.account_id) for key, c in runtime.credentials.items()}
+        if runtime.credentials is not None
+        else None
+    )
+    api = ApiHandler(
+        lambda name, scope, params, request_id: invoke(runtime, name, scope, params, request_id),
+        runtime.settings.default_region,
+        credentials,
+        runtime.clock.now,
+    )
+    admin = build_admin(runtime)
+
+    async def read_body(receive: Any) -> bytes:
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
+    async def app(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    runtime.close()
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        if path.startswith("/_pigeon"):
+            await admin(scope, receive, send)
+            return
+        if path == "/" and scope["method"] == "POST":
+            body = await read_body(receive)
+            request = WireRequest(
+                scope["method"],
+                path,
+                scope.get("query_string", b"").decode("latin-1"),
+                [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]],
+                body,
+            )
+            status, headers, payload = api.handle(request)
+        else:
+            status, headers, payload = json_response(
+                {"__type": "UnknownOperationException", "message": "Pigeon serves the AWS API at POST /"},
+                "-", 404,
+            )
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+
+    return app

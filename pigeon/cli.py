@@ -1,0 +1,88 @@
+"""Command line: ``pigeon serve``, ``pigeon coverage``, ``pigeon account``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from pigeon.settings import ACCOUNT_TIERS, Settings, load_settings
+
+
+def _serve_parser(commands: Any) -> None:
+    serve = commands.add_parser("serve", help="run the AWS API, the inspection API and the inbox on one port")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--data-dir", dest="data_dir", type=Path)
+    serve.add_argument("--database-url", dest="database_url", help="e.g. postgresql://user@host/db (default: SQLite in the data dir)")
+    serve.add_argument("--credentials", dest="credentials_file", type=Path, help="verify SigV4 strictly with these keys")
+    serve.add_argument("--default-account-tier", dest="default_account_tier", choices=ACCOUNT_TIERS)
+    serve.add_argument("--default-region", dest="default_region")
+    serve.add_argument("--clock-control", dest="clock_control", action="store_const", const=True,
+                       help="allow POST /_pigeon/clock to move time forward (tests)")
+    serve.add_argument("--log-level", dest="log_level")
+    serve.add_argument("--config", type=Path, help="a YAML settings file")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pigeon", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    _serve_parser(commands)
+    coverage = commands.add_parser("coverage", help="which operations of the service model are implemented")
+    coverage.add_argument("--missing", action="store_true", help="list the operations not implemented yet")
+    account = commands.add_parser("account", help="set an account's tier in the store")
+    account.add_argument("account_id")
+    account.add_argument("--tier", choices=ACCOUNT_TIERS, required=True)
+    account.add_argument("--data-dir", dest="data_dir", type=Path)
+    account.add_argument("--database-url", dest="database_url")
+    account.add_argument("--config", type=Path)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(vars(args), config_file=getattr(args, "config", None))
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from pigeon.app import build_app
+    from pigeon.runtime import Runtime
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    runtime = Runtime(settings)
+    runtime.start()
+    app = build_app(runtime)
+    uvicorn.run(
+        app, host=settings.host, port=settings.port, log_level=settings.log_level,
+        access_log=False, loop="uvloop", http="httptools", lifespan="on",
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(_settings(args))
+    if args.command == "coverage":
+        from pigeon.coverage import report
+
+        print(report(show_missing=args.missing))
+        return 0
+    if args.command == "account":
+        from pigeon.runtime import Runtime
+        from pigeon.store import accounts
+
+        runtime = Runtime(_settings(args))
+        runtime.start()
+        with runtime.store.transaction() as tx:
+            accounts.set_tier(tx, args.account_id, args.tier, runtime.clock.now())
+        print(f"{args.account_id}: {args.tier}")
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,198 @@
+"""AWS Signature Version 4: read the credential scope from the Authorization header or a presigned
+query string, and (when secrets are known) verify the signature strictly.
+
+Signing-key derivation and the canonical header rules are botocore's (``SigV4Auth``); this module
+only rebuilds the canonical request from what arrived on the wire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from calendar import timegm
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from time import strptime
+from urllib.parse import quote, unquote
+
+from botocore.auth import SigV4Auth
+from botocore.credentials import Credentials
+
+from pigeon.errors import IncompleteSignature, InvalidClientTokenId, InvalidSignature, MissingAuthenticationToken, RequestExpired
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+MAX_SKEW_SECONDS = 15 * 60
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class SignedRequest:
+    """What a SigV4 signature claims: who, when, where, and the signature itself."""
+
+    access_key_id: str
+    date: str  # YYYYMMDD of the credential scope
+    region: str
+    service: str
+    amz_date: str  # YYYYMMDD'T'HHMMSS'Z'
+    signed_headers: tuple[str, ...]
+    signature: str
+    expires: int | None  # presigned URLs only
+    presigned: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WireRequest:
+    method: str
+    path: str
+    query_string: str
+    headers: Sequence[tuple[str, str]]  # lower-case names, in arrival order
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        for key, value in self.headers:
+            if key == name:
+                return value
+        return None
+
+
+def _parse_credential(credential: str) -> tuple[str, str, str, str]:
+    parts = credential.split("/")
+    if len(parts) != 5 or parts[4] != "aws4_request" or not parts[0]:
+        raise IncompleteSignature(f"Credential should be scoped to a valid region and service: '{credential}'.")
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def _parse_authorization(value: str, amz_date: str | None) -> SignedRequest:
+    algorithm, _, rest = value.partition(" ")
+    if algorithm != ALGORITHM:
+        raise IncompleteSignature(f"Unsupported authorization algorithm '{algorithm}'; expected {ALGORITHM}.")
+    fields: dict[str, str] = {}
+    for item in rest.split(","):
+        key, _, item_value = item.strip().partition("=")
+        fields[key] = item_value
+    missing = [name for name in ("Credential", "SignedHeaders", "Signature") if not fields.get(name)]
+    if missing:
+        raise IncompleteSignature(
+            f"Authorization header requires {', '.join(missing)} parameter(s). Authorization={value}"
+        )
+    if not amz_date:
+        raise IncompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+    access_key, date, region, service = _parse_credential(fields["Credential"])
+    return SignedRequest(
+        access_key, date, region, service, amz_date, tuple(fields["SignedHeaders"].split(";")),
+        fields["Signature"], None, False,
+    )
+
+
+def _query_pairs(query_string: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in query_string.split("&"):
+        if item:
+            key, _, value = item.partition("=")
+            pairs.append((unquote(key.replace("+", " ")), unquote(value.replace("+", " "))))
+    return pairs
+
+
+def _parse_presigned(query: Mapping[str, str]) -> SignedRequest:
+    missing = [
+        name
+        for name in ("X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Signature")
+        if not query.get(name)
+    ]
+    if missing:
+        raise IncompleteSignature(f"Presigned request requires {', '.join(missing)} query parameter(s).")
+    if query.get("X-Amz-Algorithm") != ALGORITHM:
+        raise IncompleteSignature(f"X-Amz-Algorithm must be {ALGORITHM}.")
+    access_key, date, region, service = _parse_credential(query["X-Amz-Credential"])
+    try:
+        expires = int(query.get("X-Amz-Expires", "900"))
+    except ValueError as error:
+        raise IncompleteSignature("X-Amz-Expires must be a number of seconds.") from error
+    return SignedRequest(
+        access_key, date, region, service, query["X-Amz-Date"], tuple(query["X-Amz-SignedHeaders"].split(";")),
+        query["X-Amz-Signature"], expires, True,
+    )
+
+
+def read_signature(request: WireRequest) -> SignedRequest | None:
+    """The signature's claims, or None when the request carries no SigV4 signature at all."""
+    authorization = request.header("authorization")
+    if authorization:
+        return _parse_authorization(authorization, request.header("x-amz-date") or request.header("date"))
+    query = dict(_query_pairs(request.query_string))
+    if "X-Amz-Signature" in query or "X-Amz-Credential" in query:
+        return _parse_presigned(query)
+    return None
+
+
+def _epoch(amz_date: str) -> int:
+    try:
+        return timegm(strptime(amz_date, "%Y%m%dT%H%M%SZ"))
+    except ValueError as error:
+        raise IncompleteSignature(f"Date must be in ISO-8601 'basic format'. Got '{amz_date}'.") from error
+
+
+def _canonical_query(request: WireRequest) -> str:
+    pairs = [(k, v) for k, v in _query_pairs(request.query_string) if k != "X-Amz-Signature"]
+    encoded = sorted((quote(k, safe="-_.~"), quote(v, safe="-_.~")) for k, v in pairs)
+    return "&".join(f"{k}={v}" for k, v in encoded)
+
+
+def canonical_request(request: WireRequest, signed: SignedRequest) -> str:
+    helper = SigV4Auth(None, signed.service, signed.region)
+    values: dict[str, list[str]] = {}
+    for name, value in request.headers:
+        values.setdefault(name, []).append(value)
+    headers = "\n".join(
+        f"{name}:{','.join(helper._header_value(v) for v in values.get(name, []))}" for name in signed.signed_headers
+    )
+    payload = request.header("x-amz-content-sha256") or hashlib.sha256(request.body).hexdigest()
+    return "\n".join(
+        [
+            request.method.upper(),
+            helper._normalize_url_path(request.path),
+            _canonical_query(request),
+            headers + "\n",
+            ";".join(signed.signed_headers),
+            payload,
+        ]
+    )
+
+
+def expected_signature(request: WireRequest, signed: SignedRequest, secret_key: str) -> str:
+    helper = SigV4Auth(Credentials(signed.access_key_id, secret_key), signed.service, signed.region)
+    scope = f"{signed.date}/{signed.region}/{signed.service}/aws4_request"
+    string_to_sign = "\n".join(
+        [ALGORITHM, signed.amz_date, scope, hashlib.sha256(canonical_request(request, signed).encode()).hexdigest()]
+    )
+
+    class _Context:  # the attributes SigV4Auth.signature reads
+        context = {"timestamp": signed.amz_date}
+
+    return helper.signature(string_to_sign, _Context())
+
+
+def verify(request: WireRequest, signed: SignedRequest | None, secrets: Mapping[str, str], now: float) -> None:
+    """Strict verification: a known key, a fresh date and a matching signature, or AWS's error."""
+    if signed is None:
+        raise MissingAuthenticationToken("Missing Authentication Token")
+    secret = secrets.get(signed.access_key_id)
+    if secret is None:
+        raise InvalidClientTokenId("The security token included in the request is invalid.")
+    signed_at = _epoch(signed.amz_date)
+    if not signed.amz_date.startswith(signed.date):
+        raise InvalidSignature("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP.")
+    if signed.presigned:
+        if now > signed_at + (signed.expires or 0):
+            raise RequestExpired(f"Request has expired. Signed at {signed.amz_date}, expires after {signed.expires} s.")
+    elif abs(now - signed_at) > MAX_SKEW_SECONDS:
+        raise RequestExpired(
+            f"Signature expired: {signed.amz_date} is now earlier or later than the server time by more than 15 minutes."
+        )
+    if "host" not in signed.signed_headers:
+        raise IncompleteSignature("The host header must be signed.")
+    if not hmac.compare_digest(expected_signature(request, signed, secret), signed.signature):
+        raise InvalidSignature(
+            "The request signature we calculated does not match the signature you provided. "
+            "Check your AWS Secret Access Key and signing method."
+        )

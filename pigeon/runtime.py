@@ -1,0 +1,63 @@
+"""The long-lived state of one Pigeon process: settings, store, clock, secrets, credentials."""
+
+from __future__ import annotations
+
+import secrets as random_secrets
+from functools import cached_property
+
+import sqlalchemy as sa
+
+from pigeon.clock import Clock
+from pigeon.credentials import Credential, load_credentials
+from pigeon.settings import Settings
+from pigeon.store import accounts
+from pigeon.store.engine import Store
+from pigeon.store.schema import server_secrets
+
+
+class Runtime:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or Clock()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = Store(settings.resolved_database_url)
+        self.credentials: dict[str, Credential] | None = (
+            load_credentials(settings.credentials_file) if settings.credentials_file else None
+        )
+        self._secrets: dict[str, bytes] = {}
+        self._known_accounts: set[str] = set()
+
+    def start(self) -> None:
+        self.store.migrate()
+        self.secret("pagination")  # read before any request transaction holds the write lock
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    @cached_property
+    def secret_keys(self) -> dict[str, str]:
+        return {key: credential.secret_access_key for key, credential in (self.credentials or {}).items()}
+
+    def secret(self, name: str) -> bytes:
+        """A server-wide random secret, created once and shared by every process through the store."""
+        if name not in self._secrets:
+            with self.store.transaction(write=True) as tx:
+                value = tx.execute(
+                    sa.select(server_secrets.c.value).where(server_secrets.c.name == name)
+                ).scalar_one_or_none()
+                if value is None:
+                    value = random_secrets.token_hex(32)
+                    tx.execute(server_secrets.insert().values(name=name, value=value))
+            self._secrets[name] = bytes.fromhex(value)
+        return self._secrets[name]
+
+    def account_tier(self, tx: sa.Connection, account_id: str) -> str:
+        return accounts.tier(tx, account_id) or self.settings.default_account_tier
+
+    def ensure_account(self, tx: sa.Connection, account_id: str) -> None:
+        """Record an account the first time it writes, so it keeps the tier it started in."""
+        if account_id in self._known_accounts:
+            return
+        if accounts.tier(tx, account_id) is None:
+            accounts.set_tier(tx, account_id, self.settings.default_account_tier, self.clock.now())
+        self._known_accounts.add(account_id)

@@ -1,0 +1,20 @@
+"""Scope: the account and region a request acts in; the first key of every stored row."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DEFAULT_ACCOUNT_ID = "000000000000"
+_ACCOUNT_KEY = re.compile(r"[0-9]{12}")
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    account_id: str
+    region: str
+
+
+def account_for_access_key(access_key_id: str) -> str:
+    """An access key id of exactly 12 digits is that account; any other key is the default account."""
+    return access_key_id if _ACCOUNT_KEY.fullmatch(access_key_id) else DEFAULT_ACCOUNT_ID

@@ -1,0 +1,48 @@
+"""One path per request on the service side: one transaction, idempotency, the handler, the output shape."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from pigeon.common import idempotency
+from pigeon.errors import NotImplementedYet
+from pigeon.protocol.model import operation
+from pigeon.protocol.serialize import serialize
+from pigeon.scope import Scope
+from pigeon.service.context import Context, Params
+from pigeon.service.registry import OPERATIONS
+
+
+@lru_cache(maxsize=None)
+def _token_member(name: str) -> str | None:
+    shape = operation(name).input_shape
+    if shape is None:
+        return None
+    for member, member_shape in shape.members.items():
+        if member_shape.metadata.get("idempotencyToken"):
+            return member
+    return None
+
+
+def invoke(runtime: Any, name: str, scope: Scope, params: Params, request_id: str) -> dict[str, Any]:
+    """Run operation ``name`` in one transaction and return its wire-shaped output."""
+    registered = OPERATIONS.get(name)
+    if registered is None:
+        raise NotImplementedYet(name)
+    output_shape = operation(name).output_shape
+    with runtime.store.transaction(write=registered.writes) as tx:
+        ctx = Context(scope, tx, runtime, name, request_id, runtime.clock.now())
+        if registered.writes:
+            runtime.ensure_account(tx, scope.account_id)
+        token_member = _token_member(name)
+        token = params.get(token_member) if token_member else None
+        if token:
+            digest = idempotency.request_hash(params, token_member)  # type: ignore[arg-type]
+            earlier = idempotency.previous(ctx, token, digest, token_member)  # type: ignore[arg-type]
+            if earlier is not None:
+                return earlier
+        wire = serialize(output_shape, registered.handler(ctx, params))
+        if token:
+            idempotency.remember(ctx, token, digest, wire)
+        return wire

@@ -1,0 +1,83 @@
+"""One typed Settings object, built once from flags > PIGEON_* environment > config file > defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+ACCOUNT_TIERS = ("SANDBOX", "PRODUCTION")
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8090
+    data_dir: Path = Path(".pigeon")
+    database_url: str | None = None
+    credentials_file: Path | None = None
+    default_account_tier: str = "PRODUCTION"
+    default_region: str = "us-east-1"
+    clock_control: bool = False
+    """Allow POST /_pigeon/clock to move the clock forward (tests, demos). Off in production."""
+    log_level: str = "info"
+    quotas: Mapping[str, int] = field(default_factory=dict)
+    """Overrides of the account quotas in data/quotas.yaml, by AccountLimitName or quota name."""
+    spend_max_limits: Mapping[str, int] = field(default_factory=dict)
+    """Overrides of the monthly spend MaxLimit (USD) per SpendLimitName."""
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'pigeon.db').resolve()}"
+
+    def __post_init__(self) -> None:
+        if self.default_account_tier not in ACCOUNT_TIERS:
+            raise ValueError(f"default_account_tier must be one of {ACCOUNT_TIERS}")
+
+
+_PATHS = {"data_dir", "credentials_file"}
+_INTS = {"port"}
+_BOOLS = {"clock_control"}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name in _PATHS:
+        return Path(value)
+    if name in _INTS:
+        return int(value)
+    if name in _BOOLS:
+        return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
+    return value
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> Settings:
+    """Merge the sources in precedence order; unknown keys in the file are an error, not a surprise."""
+    environ = os.environ if environ is None else environ
+    known = {f.name for f in fields(Settings)}
+    merged: dict[str, Any] = {}
+    config_file = config_file or (Path(environ["PIGEON_CONFIG"]) if environ.get("PIGEON_CONFIG") else None)
+    if config_file:
+        loaded = yaml.safe_load(config_file.read_text()) or {}
+        unknown = set(loaded) - known
+        if unknown:
+            raise ValueError(f"unknown settings in {config_file}: {', '.join(sorted(unknown))}")
+        merged.update(loaded)
+    for name in known:
+        env_value = environ.get(f"PIGEON_{name.upper()}")
+        if env_value is not None:
+            merged[name] = env_value
+    for name, value in (flags or {}).items():
+        if value is not None and name in known:
+            merged[name] = value
+    return Settings(**{name: _coerce(name, value) for name, value in merged.items()})

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core schema, queries and Alembic migrations. Knows no AWS error and no HTTP."""

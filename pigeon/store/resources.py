@@ -1,0 +1,145 @@
+"""Queries over the generic resources table. Rows come back as ``Record``; scope is always the first key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pigeon.scope import Scope
+from pigeon.store.schema import resources
+
+_T = resources.c
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored resource: its identity, its document in AWS wire shape, and its tags."""
+
+    resource_type: str
+    resource_id: str
+    name: str
+    arn: str
+    created_at: float
+    data: dict[str, Any]
+    tags: dict[str, str] = field(default_factory=dict)
+    parent_id: str = ""
+    account_id: str = ""
+    region: str = ""
+    seq: int = 0
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.account_id, self.region)
+
+    def with_data(self, **changes: Any) -> "Record":
+        return replace(self, data={**self.data, **changes})
+
+
+def _record(row: sa.Row) -> Record:
+    return Record(
+        resource_type=row.resource_type,
+        resource_id=row.resource_id,
+        name=row.name,
+        arn=row.arn,
+        created_at=row.created_at,
+        data=dict(row.data),
+        tags=dict(row.tags),
+        parent_id=row.parent_id,
+        account_id=row.account_id,
+        region=row.region,
+        seq=row.seq,
+    )
+
+
+def _scoped(scope: Scope, resource_type: str) -> sa.ColumnElement[bool]:
+    return sa.and_(_T.account_id == scope.account_id, _T.region == scope.region, _T.resource_type == resource_type)
+
+
+def insert(tx: Connection, scope: Scope, record: Record) -> Record:
+    """Insert a new resource. The caller has checked name uniqueness (and reports its own Conflict)."""
+    result = tx.execute(
+        resources.insert().values(
+            account_id=scope.account_id,
+            region=scope.region,
+            resource_type=record.resource_type,
+            parent_id=record.parent_id,
+            resource_id=record.resource_id,
+            name=record.name,
+            arn=record.arn,
+            created_at=record.created_at,
+            data=record.data,
+            tags=record.tags,
+        )
+    )
+    seq = result.inserted_primary_key[0] if result.inserted_primary_key else 0
+    return replace(record, account_id=scope.account_id, region=scope.region, seq=seq)
+
+
+def _one(tx: Connection, condition: sa.ColumnElement[bool], for_update: bool) -> Record | None:
+    query = sa.select(resources).where(condition)
+    if for_update:
+        query = query.with_for_update()
+    row = tx.execute(query).first()
+    return _record(row) if row else None
+
+
+def get(tx: Connection, scope: Scope, resource_type: str, resource_id: str, for_update: bool = False) -> Record | None:
+    return _one(tx, sa.and_(_scoped(scope, resource_type), _T.resource_id == resource_id), for_update)
+
+
+def get_by_name(
+    tx: Connection, scope: Scope, resource_type: str, name: str, parent_id: str = "", for_update: bool = False
+) -> Record | None:
+    condition = sa.and_(_scoped(scope, resource_type), _T.parent_id == parent_id, _T.name == name)
+    return _one(tx, condition, for_update)
+
+
+def get_by_arn(tx: Connection, arn: str, for_update: bool = False) -> Record | None:
+    return _one(tx, _T.arn == arn, for_update)
+
+
+def list_of(
+    tx: Connection, scope: Scope, resource_type: str, parent_id: str | None = None, names: Iterable[str] | None = None
+) -> list[Record]:
+    """All resources of a type in the scope (optionally of one parent, or with given names), oldest first."""
+    condition = _scoped(scope, resource_type)
+    if parent_id is not None:
+        condition = sa.and_(condition, _T.parent_id == parent_id)
+    if names is not None:
+        condition = sa.and_(condition, _T.name.in_(list(names)))
+    rows = tx.execute(sa.select(resources).where(condition).order_by(_T.seq))
+    return [_record(row) for row in rows]
+
+
+def count(tx: Connection, scope: Scope, resource_type: str, parent_id: str | None = None) -> int:
+    condition = _scoped(scope, resource_type)
+    if parent_id is not None:
+        condition = sa.and_(condition, _T.parent_id == parent_id)
+    return tx.execute(sa.select(sa.func.count()).select_from(resources).where(condition)).scalar_one()
+
+
+def update(tx: Connection, record: Record) -> Record:
+    """Write back a record's document and tags (identity columns never change)."""
+    tx.execute(
+        resources.update()
+        .where(_scoped(record.scope, record.resource_type), _T.resource_id == record.resource_id)
+        .values(data=record.data, tags=record.tags)
+    )
+    return record
+
+
+def delete(tx: Connection, record: Record) -> None:
+    tx.execute(
+        resources.delete().where(_scoped(record.scope, record.resource_type), _T.resource_id == record.resource_id)
+    )
+
+
+def delete_children(tx: Connection, scope: Scope, parent_id: str, resource_type: str | None = None) -> None:
+    condition = sa.and_(_T.account_id == scope.account_id, _T.region == scope.region, _T.parent_id == parent_id)
+    if resource_type is not None:
+        condition = sa.and_(condition, _T.resource_type == resource_type)
+    tx.execute(resources.delete().where(condition))
