@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Prepare this checkout: a Python 3.11 virtualenv with the pinned dependencies.
+# Usage: scripts/setup.sh [--test]   (--test also installs what the test suite needs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python_bin=""
+for candidate in python3.11 python3; do
+  if command -v "$candidate" >/dev/null && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+    python_bin=$candidate; break
+  fi
+done
+[ -n "$python_bin" ] || { echo "Pigeon needs Python 3.11" >&2; exit 1; }
+
+stamp=.venv/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
+extras=""
+[ "${1:-}" = "--test" ] && extras="[test,dev]" && stamp="$stamp-test"
+if [ ! -f "$stamp" ]; then
+  [ -d .venv ] || "$python_bin" -m venv .venv
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".${extras}"
+  touch "$stamp"
+fi
+
+if [ "${1:-}" = "--test" ]; then
+  # System packages the tests drive for real: PostgreSQL (throwaway clusters via initdb/pg_ctl).
+  missing=()
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+  if [ ${#missing[@]} -gt 0 ]; then
+    sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
