@@ -11,6 +11,12 @@ from typing import Any
 from pigeon.settings import ACCOUNT_TIERS, Settings, load_settings
 
 
+def _account_id(value: str) -> str:
+    if len(value) != 12 or not value.isdigit():
+        raise argparse.ArgumentTypeError("an account id is exactly 12 digits")
+    return value
+
+
 def _serve_parser(commands: Any) -> None:
     serve = commands.add_parser("serve", help="run the AWS API, the inspection API and the inbox on one port")
     serve.add_argument("--host")
@@ -33,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     coverage = commands.add_parser("coverage", help="which operations of the service model are implemented")
     coverage.add_argument("--missing", action="store_true", help="list the operations not implemented yet")
     account = commands.add_parser("account", help="set an account's tier in the store")
-    account.add_argument("account_id")
+    account.add_argument("account_id", type=_account_id)
     account.add_argument("--tier", choices=ACCOUNT_TIERS, required=True)
     account.add_argument("--data-dir", dest="data_dir", type=Path)
     account.add_argument("--database-url", dest="database_url")

@@ -65,20 +65,28 @@ def account_id() -> str:
     return new_account_id()
 
 
-def make_client(server: PigeonServer, account_id: str, region: str = REGION, secret: str = "test-secret") -> Any:
+def make_client(server: PigeonServer, account_id: str, region: str = REGION, secret: str = "test-secret",
+                validate: bool = True) -> Any:
+    """A boto3 client for ``account_id``; ``validate=False`` lets bad input reach the server."""
     return boto3.client(
         "pinpoint-sms-voice-v2",
         endpoint_url=server.url,
         region_name=region,
         aws_access_key_id=account_id,
         aws_secret_access_key=secret,
-        config=Config(retries={"max_attempts": 1}),
+        config=Config(retries={"max_attempts": 1}, parameter_validation=validate),
     )
 
 
 @pytest.fixture
 def client(server: PigeonServer, account_id: str) -> Any:
     return make_client(server, account_id)
+
+
+@pytest.fixture
+def unchecked_client(server: PigeonServer, account_id: str) -> Any:
+    """A boto3 client that skips botocore's client-side validation, so the server's is tested."""
+    return make_client(server, account_id, validate=False)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ class PigeonServer:
                    "--data-dir", str(self.data_dir), "--clock-control", *self.extra_args]
         if self.database_url:
             command += ["--database-url", self.database_url]
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         env = {k: v for k, v in os.environ.items() if not k.startswith("PIGEON_")}
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
