@@ -60,7 +60,7 @@ def build_app(runtime: Runtime) -> Any:
                 scope["method"],
                 path,
                 scope.get("query_string", b"").decode("latin-1"),
-                [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]],
+                scope["headers"],
                 body,
             )
             status, headers, payload = api.handle(request)

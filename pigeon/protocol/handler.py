@@ -7,10 +7,10 @@ an ``invoke`` callable. It knows nothing about SMS.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pigeon.common.ids import request_id as request_id_factory
 from pigeon.errors import InternalError, ServiceError, UnknownOperation
 from pigeon.protocol import sigv4
 from pigeon.protocol.model import operation, operation_names, target_prefix
@@ -56,7 +56,7 @@ class ApiHandler:
         return Scope(account_for_access_key(signed.access_key_id), signed.region or self._default_region)
 
     def handle(self, request: sigv4.WireRequest) -> Response:
-        request_id = str(uuid.uuid4())
+        request_id = request_id_factory()
         try:
             scope = self.authenticate(request)
             target = request.header("x-amz-target") or ""

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from calendar import timegm
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from time import strptime
 from urllib.parse import quote, unquote
 
@@ -25,8 +27,7 @@ MAX_SKEW_SECONDS = 15 * 60
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class SignedRequest:
+class SignedRequest(NamedTuple):
     """What a SigV4 signature claims: who, when, where, and the signature itself."""
 
     access_key_id: str
@@ -42,17 +43,24 @@ class SignedRequest:
 
 @dataclass(frozen=True, slots=True)
 class WireRequest:
+    """An HTTP request as it arrived; headers stay raw bytes (ASGI gives lower-case names)."""
+
     method: str
     path: str
     query_string: str
-    headers: Sequence[tuple[str, str]]  # lower-case names, in arrival order
+    raw_headers: Sequence[tuple[bytes, bytes]]
     body: bytes
 
     def header(self, name: str) -> str | None:
-        for key, value in self.headers:
-            if key == name:
-                return value
+        wanted = name.encode("latin-1")
+        for key, value in self.raw_headers:
+            if key == wanted:
+                return value.decode("latin-1")
         return None
+
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        return [(key.decode("latin-1").lower(), value.decode("latin-1")) for key, value in self.raw_headers]
 
 
 def _parse_credential(credential: str) -> tuple[str, str, str, str]:
@@ -62,25 +70,30 @@ def _parse_credential(credential: str) -> tuple[str, str, str, str]:
     return parts[0], parts[1], parts[2], parts[3]
 
 
+_AUTHORIZATION = re.compile(
+    r"(?P<algorithm>\S+)\s+Credential=(?P<credential>[^,\s]+)\s*,\s*"
+    r"SignedHeaders=(?P<signed_headers>[^,\s]+)\s*,\s*Signature=(?P<signature>[0-9a-fA-F]+)\s*"
+)
+
+
 def _parse_authorization(value: str, amz_date: str | None) -> SignedRequest:
-    algorithm, _, rest = value.partition(" ")
-    if algorithm != ALGORITHM:
-        raise IncompleteSignature(f"Unsupported authorization algorithm '{algorithm}'; expected {ALGORITHM}.")
-    fields: dict[str, str] = {}
-    for item in rest.split(","):
-        key, _, item_value = item.strip().partition("=")
-        fields[key] = item_value
-    missing = [name for name in ("Credential", "SignedHeaders", "Signature") if not fields.get(name)]
-    if missing:
+    match = _AUTHORIZATION.fullmatch(value)
+    if match is None:
+        algorithm = value.split(" ", 1)[0]
+        if algorithm != ALGORITHM:
+            raise IncompleteSignature(f"Unsupported authorization algorithm '{algorithm}'; expected {ALGORITHM}.")
         raise IncompleteSignature(
-            f"Authorization header requires {', '.join(missing)} parameter(s). Authorization={value}"
+            "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters. "
+            f"Authorization={value}"
         )
+    if match["algorithm"] != ALGORITHM:
+        raise IncompleteSignature(f"Unsupported authorization algorithm '{match['algorithm']}'; expected {ALGORITHM}.")
     if not amz_date:
         raise IncompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
-    access_key, date, region, service = _parse_credential(fields["Credential"])
+    access_key, date, region, service = _parse_credential(match["credential"])
     return SignedRequest(
-        access_key, date, region, service, amz_date, tuple(fields["SignedHeaders"].split(";")),
-        fields["Signature"], None, False,
+        access_key, date, region, service, amz_date, tuple(match["signed_headers"].split(";")),
+        match["signature"], None, False,
     )
 
 

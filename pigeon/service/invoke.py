@@ -15,6 +15,11 @@ from pigeon.service.registry import OPERATIONS
 
 
 @lru_cache(maxsize=None)
+def _output_shape(name: str) -> Any:
+    return operation(name).output_shape
+
+
+@lru_cache(maxsize=None)
 def _token_member(name: str) -> str | None:
     shape = operation(name).input_shape
     if shape is None:
@@ -30,11 +35,11 @@ def invoke(runtime: Any, name: str, scope: Scope, params: Params, request_id: st
     registered = OPERATIONS.get(name)
     if registered is None:
         raise NotImplementedYet(name)
-    output_shape = operation(name).output_shape
-    with runtime.store.transaction(write=registered.writes) as tx:
-        ctx = Context(scope, tx, runtime, name, request_id, runtime.clock.now())
+    output_shape = _output_shape(name)
+    ctx = Context(scope, runtime, name, request_id, runtime.clock.now(), registered.writes)
+    with ctx._stack:  # commits the transaction if one was begun, rolls it back if the handler raised
         if registered.writes:
-            runtime.ensure_account(tx, scope.account_id)
+            runtime.ensure_account(ctx.tx, scope.account_id)
         token_member = _token_member(name)
         token = params.get(token_member) if token_member else None
         if token:
