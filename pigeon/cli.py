@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -61,6 +62,9 @@ def serve(settings: Settings) -> int:
     runtime = Runtime(settings)
     runtime.start()
     app = build_app(runtime)
+    # The service model and compiled checkers are long-lived: keep the garbage collector from re-scanning them.
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
         app, host=settings.host, port=settings.port, log_level=settings.log_level,
         access_log=False, loop="uvloop", http="httptools", lifespan="on",
