@@ -22,9 +22,11 @@ if [ ! -f "$stamp" ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
-  # System packages the tests drive for real: PostgreSQL (throwaway clusters via initdb/pg_ctl).
+  # System packages the tests drive for real: PostgreSQL (throwaway clusters via initdb/pg_ctl),
+  # espeak-ng (text-to-speech for voice messages).
   missing=()
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+  command -v espeak-ng >/dev/null || missing+=(espeak-ng)
   if [ ${#missing[@]} -gt 0 ]; then
     sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
