@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 class Clock:
@@ -17,7 +17,7 @@ class Clock:
         return time.time() + self.offset_seconds
 
     def now_datetime(self) -> datetime:
-        return datetime.fromtimestamp(self.now(), tz=timezone.utc)
+        return datetime.fromtimestamp(self.now(), tz=UTC)
 
     def advance(self, seconds: float) -> float:
         if seconds < 0:

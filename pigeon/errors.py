@@ -45,7 +45,7 @@ class Invalid(ServiceError):
         self.reason = reason
 
     @classmethod
-    def field(cls, name: str, message: str, reason: str = "INVALID_PARAMETER") -> "Invalid":
+    def field(cls, name: str, message: str, reason: str = "INVALID_PARAMETER") -> Invalid:
         return cls(reason, f"{name}: {message}", [FieldViolation(name, message)])
 
 

@@ -28,7 +28,7 @@ def test_everything_survives_a_restart(database_factory, backend, kill):
         described = client.describe_configuration_sets(ConfigurationSetNames=["durable"])["ConfigurationSets"][0]
         assert described["EventDestinations"][0]["EventDestinationName"] == "sns"
         assert client.list_tags_for_resource(ResourceArn=described["ConfigurationSetArn"])["Tags"] == [{"Key": "k", "Value": "v"}]
-        limits = {l["Name"]: l for l in client.describe_spend_limits()["SpendLimits"]}
+        limits = {limit["Name"]: limit for limit in client.describe_spend_limits()["SpendLimits"]}
         assert limits["TEXT_MESSAGE_MONTHLY_SPEND_LIMIT"]["EnforcedLimit"] == 7
         rest = client.describe_configuration_sets(MaxResults=2, NextToken=token)["ConfigurationSets"]
         assert [c["ConfigurationSetName"] for c in rest] == ["page1", "page2"]  # tokens outlive the process

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from botocore.model import Shape
@@ -72,7 +72,7 @@ def _compile(shape: Shape, compiled: dict[str, Writer]) -> Writer:
 _COMPILED: dict[str, Writer] = {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def writer_for(shape: Shape | None) -> Writer:
     if shape is None:
         return lambda value: {}

@@ -13,14 +13,20 @@ import re
 from calendar import timegm
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 from time import strptime
+from typing import NamedTuple
 from urllib.parse import quote, unquote
 
 from botocore.auth import SigV4Auth
 from botocore.credentials import Credentials
 
-from pigeon.errors import IncompleteSignature, InvalidClientTokenId, InvalidSignature, MissingAuthenticationToken, RequestExpired
+from pigeon.errors import (
+    IncompleteSignature,
+    InvalidClientTokenId,
+    InvalidSignature,
+    MissingAuthenticationToken,
+    RequestExpired,
+)
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60

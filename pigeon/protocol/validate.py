@@ -12,7 +12,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from botocore.model import Shape
@@ -206,7 +206,7 @@ def _compile(shape: Shape, compiled: dict[str, Checker]) -> Checker:
 _COMPILED: dict[str, Checker] = {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def checker_for(shape: Shape | None) -> Checker:
     if shape is None:
         return lambda value, path, missing, invalid: {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pigeon.common import pagination, quotas
 from pigeon.protocol.model import enum_values
 from pigeon.service.context import Context, Params, Result
@@ -35,7 +37,7 @@ def describe_account_attributes(ctx: Context, params: Params) -> Result:
 
 @operation("DescribeAccountLimits")
 def describe_account_limits(ctx: Context, params: Params) -> Result:
-    limits = [
+    limits: list[dict[str, Any]] = [
         {
             "Name": name,
             "Used": resources.count(ctx.tx, ctx.scope, LIMIT_RESOURCE_TYPES[name]),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
@@ -26,14 +26,14 @@ Result = dict[str, Any]
 @dataclass
 class Context:
     scope: Scope
-    runtime: "Runtime"
+    runtime: Runtime
     operation: str
     request_id: str
     now: float
     """The request's time, read once from the clock so one request sees one instant."""
     writes: bool = True
     _stack: ExitStack = field(default_factory=ExitStack)
-    _tx: "LazyTransaction | None" = None
+    _tx: LazyTransaction | None = None
 
     @property
     def tx(self) -> Connection:

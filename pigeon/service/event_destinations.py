@@ -58,6 +58,7 @@ def _index(config_set: Record, name: str) -> int:
 def create_event_destination(ctx: Context, params: Params) -> Result:
     config_set = configuration_sets.find(ctx, params["ConfigurationSetName"], for_update=True)
     kind = _destination_kind(params, required=True)
+    assert kind is not None
     name = params["EventDestinationName"]
     destinations = list(config_set.data["EventDestinations"])
     if any(d["EventDestinationName"] == name for d in destinations):
@@ -67,7 +68,7 @@ def create_event_destination(ctx: Context, params: Params) -> Result:
         "EventDestinationName": name,
         "Enabled": True,
         "MatchingEventTypes": list(dict.fromkeys(params["MatchingEventTypes"])),
-        kind: params[kind],  # type: ignore[index]
+        kind: params[kind],
     }
     _save(ctx, config_set, destinations + [destination])
     return _result(config_set, destination)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from pigeon.common import idempotency
@@ -14,12 +14,12 @@ from pigeon.service.context import Context, Params
 from pigeon.service.registry import OPERATIONS
 
 
-@lru_cache(maxsize=None)
+@cache
 def _output_shape(name: str) -> Any:
     return operation(name).output_shape
 
 
-@lru_cache(maxsize=None)
+@cache
 def _token_member(name: str) -> str | None:
     shape = operation(name).input_shape
     if shape is None:

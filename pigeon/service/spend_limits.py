@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pigeon.common import pagination, quotas
 from pigeon.errors import FieldViolation, Invalid
 from pigeon.protocol.model import enum_values
@@ -31,7 +33,7 @@ def enforced_limit(ctx: Context, name: str) -> tuple[int, bool]:
 @operation("DescribeSpendLimits")
 def describe_spend_limits(ctx: Context, params: Params) -> Result:
     names = enum_values("SpendLimitName")
-    limits = []
+    limits: list[dict[str, Any]] = []
     for name in names:
         enforced, overridden = enforced_limit(ctx, name)
         limits.append({"Name": name, "EnforcedLimit": enforced, "MaxLimit": max_limit(ctx, name), "Overridden": overridden})

@@ -35,7 +35,7 @@ class Record:
     def scope(self) -> Scope:
         return Scope(self.account_id, self.region)
 
-    def with_data(self, **changes: Any) -> "Record":
+    def with_data(self, **changes: Any) -> Record:
         return replace(self, data={**self.data, **changes})
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 
 import pytest
 from botocore.parsers import create_parser
@@ -31,7 +30,7 @@ SAMPLES = {
     "s3://([a-z0-9\\.-]{3,63})/(.+)": "s3://bucket/key.png",
     "[0-9]{0,2}\\.[0-9]{1,5}": "0.05",
 }
-TIMESTAMP = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+TIMESTAMP = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
 
 
 def sample_string(shape) -> str:

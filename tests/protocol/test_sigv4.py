@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-from pathlib import Path
 
 import boto3
 import botocore.auth
@@ -105,14 +104,14 @@ def test_malformed_authorization_is_incomplete_signature(strict_server):
 
 
 def test_request_more_than_15_minutes_old_is_expired(strict_server, monkeypatch):
-    old = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(minutes=16)
+    old = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(minutes=16)
     response = send(signed_request(strict_server, {}, when=old, monkeypatch=monkeypatch))
     assert response.status_code == 400
     assert response.json()["__type"] == "RequestExpired"
 
 
 def test_request_within_15_minutes_is_accepted(strict_server, monkeypatch):
-    recent = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(minutes=10)
+    recent = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(minutes=10)
     assert send(signed_request(strict_server, {}, when=recent, monkeypatch=monkeypatch)).status_code == 200
 
 
@@ -134,7 +133,7 @@ def test_presigned_query_string_is_verified(strict_server):
 
 
 def test_presigned_url_past_expiry_is_expired(strict_server, monkeypatch):
-    old = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(seconds=120)
+    old = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(seconds=120)
     monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: old)
     request = presigned(strict_server, 60)
     response = requests.post(request.url, headers=dict(request.headers.items()), timeout=10)

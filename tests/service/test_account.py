@@ -22,7 +22,7 @@ def test_tier_set_through_inspection_api(server, client, account_id):
     response = requests.put(f"{server.url}/_pigeon/accounts/{account_id}", json={"AccountTier": "SANDBOX"}, timeout=5)
     assert response.json() == {"AccountId": account_id, "AccountTier": "SANDBOX"}
     assert attributes(client)["ACCOUNT_TIER"] == "SANDBOX"
-    limits = {l["Name"]: l for l in client.describe_spend_limits()["SpendLimits"]}
+    limits = {limit["Name"]: limit for limit in client.describe_spend_limits()["SpendLimits"]}
     assert limits["TEXT_MESSAGE_MONTHLY_SPEND_LIMIT"]["EnforcedLimit"] == 1
     assert attributes(make_client(server, account_id, "eu-central-1"))["ACCOUNT_TIER"] == "SANDBOX"
 
@@ -40,13 +40,13 @@ def test_tier_api_rejects_bad_input_with_aws_shaped_errors(server, path, body):
 def test_limits_report_real_usage(client):
     client.create_configuration_set(ConfigurationSetName="a")
     client.create_configuration_set(ConfigurationSetName="b")
-    limits = {l["Name"]: l for l in client.describe_account_limits()["AccountLimits"]}
+    limits = {limit["Name"]: limit for limit in client.describe_account_limits()["AccountLimits"]}
     assert set(limits) == {"PHONE_NUMBERS", "POOLS", "CONFIGURATION_SETS", "OPT_OUT_LISTS", "SENDER_IDS",
                            "REGISTRATIONS", "REGISTRATION_ATTACHMENTS", "VERIFIED_DESTINATION_NUMBERS"}
     assert limits["CONFIGURATION_SETS"]["Used"] == 2
     assert limits["VERIFIED_DESTINATION_NUMBERS"]["Max"] == 10
     client.delete_configuration_set(ConfigurationSetName="a")
-    limits = {l["Name"]: l for l in client.describe_account_limits()["AccountLimits"]}
+    limits = {limit["Name"]: limit for limit in client.describe_account_limits()["AccountLimits"]}
     assert limits["CONFIGURATION_SETS"]["Used"] == 1
 
 

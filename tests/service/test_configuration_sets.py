@@ -109,7 +109,7 @@ def test_quota_configuration_sets_per_account(server, account_id):
     from tests.conftest import make_client
 
     limited = make_client(server, account_id)
-    limits = {l["Name"]: l for l in limited.describe_account_limits()["AccountLimits"]}
+    limits = {limit["Name"]: limit for limit in limited.describe_account_limits()["AccountLimits"]}
     maximum = limits["CONFIGURATION_SETS"]["Max"]
     assert limits["CONFIGURATION_SETS"]["Used"] == 0
     for index in range(maximum):

@@ -11,7 +11,7 @@ CHANNELS = [("text", "TEXT"), ("voice", "VOICE"), ("media", "MEDIA"), ("notify",
 
 
 def limits(client) -> dict[str, dict]:
-    return {l["Name"]: l for l in client.describe_spend_limits()["SpendLimits"]}
+    return {limit["Name"]: limit for limit in client.describe_spend_limits()["SpendLimits"]}
 
 
 def test_defaults_for_a_production_account(client):

@@ -41,7 +41,7 @@ class ThrowawayPostgres:
             command = ["runuser", "-u", self.run_as, "--", *command]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-    def start(self) -> "ThrowawayPostgres":
+    def start(self) -> ThrowawayPostgres:
         if self.run_as:
             user = pwd.getpwnam(self.run_as)
             os.chown(self.root, user.pw_uid, user.pw_gid)

@@ -29,7 +29,7 @@ class PigeonServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20.0) -> "PigeonServer":
+    def start(self, timeout: float = 20.0) -> PigeonServer:
         command = [sys.executable, "-m", "pigeon", "serve", "--port", str(self.port),
                    "--data-dir", str(self.data_dir), "--clock-control", *self.extra_args]
         if self.database_url:
