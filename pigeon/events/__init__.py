@@ -1,0 +1,1 @@
+"""Event records: AWS's formats, the local event log, and delivery to event destinations."""

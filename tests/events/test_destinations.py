@@ -1,0 +1,96 @@
+"""Event records delivered to a real moto_server: SNS (read back through SQS), Firehose (read back from S3),
+CloudWatch Logs (read back with GetLogEvents); matching rules; failures surface as DeliveryError."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from pigeon.events.destinations import AwsTarget, DeliveryError, EventPublisher, matches
+from tests.support.moto import MotoServer
+
+RECORD = {"eventType": "TEXT_DELIVERED", "eventVersion": "1.0", "eventTimestamp": 1700000000500, "isFinal": True,
+          "messageId": "0f3c-test", "messageStatus": "DELIVERED", "context": {"order": "42"}}
+
+
+@pytest.fixture(scope="module")
+def moto():
+    server = MotoServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def publisher(moto):
+    return EventPublisher(AwsTarget(moto.url, "testing", "testing"))
+
+
+def test_sns_destination_reaches_a_subscribed_queue(moto, publisher):
+    sns, sqs = moto.client("sns"), moto.client("sqs")
+    topic = sns.create_topic(Name="sms-events")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="sms-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    publisher.publish({"EventDestinationName": "sns", "SnsDestination": {"TopicArn": topic}}, RECORD)
+    messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=2)["Messages"]
+    assert json.loads(messages[0]["Body"]) == RECORD
+
+
+def test_firehose_destination_lands_in_its_bucket(moto, publisher):
+    s3, firehose = moto.client("s3"), moto.client("firehose")
+    s3.create_bucket(Bucket="sms-events")
+    stream = firehose.create_delivery_stream(
+        DeliveryStreamName="sms-events",
+        ExtendedS3DestinationConfiguration={"RoleARN": "arn:aws:iam::123456789012:role/firehose",
+                                            "BucketARN": "arn:aws:s3:::sms-events"},
+    )["DeliveryStreamARN"]
+    publisher.publish({"KinesisFirehoseDestination": {"IamRoleArn": "arn:aws:iam::123456789012:role/x",
+                                                      "DeliveryStreamArn": stream}}, RECORD)
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="sms-events").get("Contents", [])]
+    assert keys
+    body = s3.get_object(Bucket="sms-events", Key=keys[0])["Body"].read().decode()
+    assert json.loads(body.strip()) == RECORD
+
+
+def test_cloudwatch_logs_destination_writes_a_log_event(moto, publisher):
+    logs = moto.client("logs")
+    logs.create_log_group(logGroupName="sms-events")
+    group_arn = "arn:aws:logs:us-east-1:123456789012:log-group:sms-events:*"
+    destination = {"CloudWatchLogsDestination": {"IamRoleArn": "arn:aws:iam::123456789012:role/x", "LogGroupArn": group_arn}}
+    now_ms = int(time.time() * 1000)
+    publisher.publish(destination, {**RECORD, "eventTimestamp": now_ms})
+    publisher.publish(destination, {**RECORD, "eventTimestamp": now_ms + 1, "messageId": "second"})
+    events = logs.get_log_events(logGroupName="sms-events", logStreamName="pigeon-sms-voice-events")["events"]
+    assert [json.loads(e["message"])["messageId"] for e in events] == ["0f3c-test", "second"]
+    assert events[0]["timestamp"] == now_ms
+
+
+def test_missing_target_raises_delivery_error(publisher):
+    with pytest.raises(DeliveryError):
+        publisher.publish({"SnsDestination": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:nope"}}, RECORD)
+    with pytest.raises(DeliveryError):
+        publisher.publish({"KinesisFirehoseDestination": {"IamRoleArn": "x", "DeliveryStreamArn":
+                           "arn:aws:firehose:us-east-1:123456789012:deliverystream/nope"}}, RECORD)
+
+
+def test_unreachable_endpoint_raises_delivery_error():
+    from tests.support.postgres import free_port
+
+    publisher = EventPublisher(AwsTarget(f"http://127.0.0.1:{free_port()}", "testing", "testing"))
+    with pytest.raises(DeliveryError):
+        publisher.publish({"SnsDestination": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:t"}}, RECORD)
+
+
+@pytest.mark.parametrize("types,event_type,expected", [
+    (["ALL"], "VOICE_COMPLETED", True),
+    (["TEXT_ALL"], "TEXT_DELIVERED", True),
+    (["TEXT_ALL"], "MEDIA_DELIVERED", False),
+    (["TEXT_DELIVERED"], "TEXT_DELIVERED", True),
+    (["TEXT_DELIVERED"], "TEXT_SUCCESSFUL", False),
+    (["MEDIA_ALL"], "MEDIA_FILE_TYPE_UNSUPPORTED", True),
+])
+def test_matching_event_types(types, event_type, expected):
+    assert matches({"Enabled": True, "MatchingEventTypes": types}, event_type) is expected
+    assert matches({"Enabled": False, "MatchingEventTypes": types}, event_type) is False
