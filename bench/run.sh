@@ -39,16 +39,22 @@ run() {  # run NAME PORT OPERATION -> prints requests/s
 }
 # warm-up
 PIGEON_OPERATION=DescribeAccountAttributes wrk -t1 -c4 -d2s -s bench/request.lua "http://127.0.0.1:$pigeon_port/" >/dev/null 2>&1
-bare=$(run bare "$bare_port" DescribeAccountAttributes)
-describe=$(run pigeon "$pigeon_port" DescribeAccountAttributes)
+# Three alternating rounds; the medians are reported (this machine's other load makes single runs noisy).
+bares=(); describes=()
+for round in 1 2 3; do
+  bares+=("$(run bare "$bare_port" DescribeAccountAttributes)")
+  describes+=("$(run pigeon "$pigeon_port" DescribeAccountAttributes)")
+done
+median() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+bare=$(median "${bares[@]}"); describe=$(median "${describes[@]}")
 create=$(run pigeon "$pigeon_port" CreateConfigurationSet)
 errors=$(grep -c unexpected /tmp/wrk-errors.txt || true)
 rss_after_mb=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$pigeon_pid/status)
 pct() { $py -c "print(round(100 * $1 / $2, 1))"; }
 cat <<REPORT
 date:                         $(date -u +%Y-%m-%dT%H:%MZ)   cores: $(nproc)   wrk: 1 thread, 16 connections, ${duration}s
-bare ASGI endpoint:           $bare req/s
-DescribeAccountAttributes:    $describe req/s ($(pct "$describe" "$bare") % of bare)
+bare ASGI endpoint:           $bare req/s (median of ${bares[*]})
+DescribeAccountAttributes:    $describe req/s ($(pct "$describe" "$bare") % of bare; median of ${describes[*]})
 CreateConfigurationSet:       $create req/s ($(pct "$create" "$bare") % of bare; SQLite, one commit per request)
 start to healthy:             ${first_start}s (first start, runs migrations) / ${healthy}s (restart)
 idle RSS:                     ${rss_mb} MB (after the runs: ${rss_after_mb} MB)

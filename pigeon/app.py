@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pigeon.admin.api import build_admin
@@ -23,7 +24,7 @@ def build_app(runtime: Runtime) -> Any:
         else None
     )
     api = ApiHandler(
-        lambda name, scope, params, request_id: invoke(runtime, name, scope, params, request_id),
+        functools.partial(invoke, runtime),
         runtime.settings.default_region,
         credentials,
         runtime.clock.now,
@@ -39,6 +40,17 @@ def build_app(runtime: Runtime) -> Any:
                 return b"".join(chunks)
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/" and scope["method"] == "POST":  # the hot path first
+            message = await receive()
+            body = message.get("body", b"")
+            if message.get("more_body"):
+                body += await read_body(receive)
+            status, headers, payload = api.handle(
+                WireRequest("POST", "/", scope["query_string"].decode("latin-1"), scope["headers"], body)
+            )
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": payload})
+            return
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
@@ -54,21 +66,9 @@ def build_app(runtime: Runtime) -> Any:
         if path.startswith("/_pigeon"):
             await admin(scope, receive, send)
             return
-        if path == "/" and scope["method"] == "POST":
-            body = await read_body(receive)
-            request = WireRequest(
-                scope["method"],
-                path,
-                scope.get("query_string", b"").decode("latin-1"),
-                scope["headers"],
-                body,
-            )
-            status, headers, payload = api.handle(request)
-        else:
-            status, headers, payload = json_response(
-                {"__type": "UnknownOperationException", "message": "Pigeon serves the AWS API at POST /"},
-                "-", 404,
-            )
+        status, headers, payload = json_response(
+            {"__type": "UnknownOperationException", "message": "Pigeon serves the AWS API at POST /"}, "-", 404
+        )
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DEFAULT_ACCOUNT_ID = "000000000000"
 _ACCOUNT_KEY = re.compile(r"[0-9]{12}")
 
 
-@dataclass(frozen=True, slots=True)
-class Scope:
+class Scope(NamedTuple):
+    """Immutable and hashable; a NamedTuple because one is made per request."""
+
     account_id: str
     region: str
 

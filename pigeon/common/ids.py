@@ -1,21 +1,24 @@
-"""Resource ids in AWS's form: ``{prefix}-{32 lowercase hex}`` (e.g. ``pool-1a2b...``)."""
+"""Resource ids in AWS's form: ``{prefix}-{32 lowercase hex}`` (e.g. ``pool-1a2b...``), and UUIDs.
+
+Ids need uniqueness, not secrecy: they come from the ``random`` module (seeded from the OS, re-seeded
+after fork), which costs no system call per id. Secrets (verification codes, signing keys) use ``secrets``.
+"""
 
 from __future__ import annotations
 
-import os
-import uuid
+import random
+
+_bits = random.getrandbits
 
 
 def new(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex}"
+    return f"{prefix}-{_bits(128):032x}"
 
 
 def new_uuid() -> str:
-    """A bare UUID, as AWS uses for message ids and request ids."""
-    return str(uuid.uuid4())
-
-
-def request_id() -> str:
-    """A random (version 4) UUID string, formatted without the cost of uuid.UUID on the hot path."""
-    h = os.urandom(16).hex()
+    """A random (version 4) UUID string, as AWS uses for message ids and request ids."""
+    h = f"{_bits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+request_id = new_uuid

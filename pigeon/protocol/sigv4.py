@@ -47,7 +47,7 @@ class SignedRequest(NamedTuple):
     presigned: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class WireRequest:
     """An HTTP request as it arrived; headers stay raw bytes (ASGI gives lower-case names)."""
 
@@ -56,13 +56,17 @@ class WireRequest:
     query_string: str
     raw_headers: Sequence[tuple[bytes, bytes]]
     body: bytes
+    _first: dict[bytes, bytes] | None = None
 
     def header(self, name: str) -> str | None:
-        wanted = name.encode("latin-1")
-        for key, value in self.raw_headers:
-            if key == wanted:
-                return value.decode("latin-1")
-        return None
+        """The first value of header ``name`` (lower-case)."""
+        if self._first is None:
+            first: dict[bytes, bytes] = {}
+            for key, value in self.raw_headers:
+                first.setdefault(key, value)
+            self._first = first
+        value = self._first.get(name.encode("latin-1"))
+        return None if value is None else value.decode("latin-1")
 
     @property
     def headers(self) -> list[tuple[str, str]]:

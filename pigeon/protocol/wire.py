@@ -29,7 +29,7 @@ def error_response(error: ServiceError, request_id: str) -> tuple[int, list[tupl
 
 def parse_body(body: bytes) -> dict[str, Any]:
     """The JSON request document; an empty body is an empty document."""
-    if not body.strip():
+    if not body or body.isspace():
         return {}
     try:
         document = orjson.loads(body)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
@@ -32,17 +32,28 @@ class Context:
     now: float
     """The request's time, read once from the clock so one request sees one instant."""
     writes: bool = True
-    _stack: ExitStack = field(default_factory=ExitStack)
     _tx: LazyTransaction | None = None
+    _transaction: AbstractContextManager[Connection] | None = None
 
     @property
     def tx(self) -> Connection:
         """The request's one transaction, begun on first use (a request served from caches opens none)."""
         if self._tx is None:
-            self._tx = LazyTransaction(
-                lambda: self._stack.enter_context(self.runtime.store.transaction(write=self.writes)), self.writes
-            )
+            self._tx = LazyTransaction(self._begin, self.writes)
         return self._tx  # type: ignore[return-value]
+
+    def _begin(self) -> Connection:
+        self._transaction = self.runtime.store.transaction(write=self.writes)
+        return self._transaction.__enter__()
+
+    def finish(self, error: BaseException | None = None) -> None:
+        """Commit the transaction if one was begun (roll it back when ``error`` is given)."""
+        if self._transaction is not None:
+            transaction, self._transaction = self._transaction, None
+            if error is None:
+                transaction.__exit__(None, None, None)
+            else:
+                transaction.__exit__(type(error), error, error.__traceback__)
 
     @property
     def clock(self) -> Clock:
@@ -53,6 +64,10 @@ class Context:
         return self.runtime.settings
 
 
+_WRITE_OPTIONS: dict[str, Any] = {"pigeon_write": True}
+_READ_OPTIONS: dict[str, Any] = {}
+
+
 class LazyTransaction:
     """Stands in for the request's Connection and begins the transaction when first used."""
 
@@ -61,10 +76,10 @@ class LazyTransaction:
         self._writes = writes
         self._connection: Connection | None = None
 
-    def get_execution_options(self) -> dict[str, Any]:
+    def get_execution_options(self) -> Any:
         if self._connection is None:
-            return {"pigeon_write": True} if self._writes else {}
-        return dict(self._connection.get_execution_options())
+            return _WRITE_OPTIONS if self._writes else _READ_OPTIONS
+        return self._connection.get_execution_options()
 
     def __getattr__(self, name: str) -> Any:
         if self._connection is None:

@@ -37,17 +37,26 @@ def invoke(runtime: Any, name: str, scope: Scope, params: Params, request_id: st
         raise NotImplementedYet(name)
     output_shape = _output_shape(name)
     ctx = Context(scope, runtime, name, request_id, runtime.clock.now(), registered.writes)
-    with ctx._stack:  # commits the transaction if one was begun, rolls it back if the handler raised
-        if registered.writes:
-            runtime.ensure_account(ctx.tx, scope.account_id)
-        token_member = _token_member(name)
-        token = params.get(token_member) if token_member else None
-        if token:
-            digest = idempotency.request_hash(params, token_member)  # type: ignore[arg-type]
-            earlier = idempotency.previous(ctx, token, digest, token_member)  # type: ignore[arg-type]
-            if earlier is not None:
-                return earlier
-        wire = serialize(output_shape, registered.handler(ctx, params))
-        if token:
-            idempotency.remember(ctx, token, digest, wire)
-        return wire
+    try:
+        wire = _run(ctx, registered, params, output_shape)
+    except BaseException as error:
+        ctx.finish(error)
+        raise
+    ctx.finish()
+    return wire
+
+
+def _run(ctx: Context, registered: Any, params: Params, output_shape: Any) -> dict[str, Any]:
+    if registered.writes:
+        ctx.runtime.ensure_account(ctx.tx, ctx.scope.account_id)
+    token_member = _token_member(ctx.operation)
+    token = params.get(token_member) if token_member else None
+    if token:
+        digest = idempotency.request_hash(params, token_member)  # type: ignore[arg-type]
+        earlier = idempotency.previous(ctx, token, digest, token_member)  # type: ignore[arg-type]
+        if earlier is not None:
+            return earlier
+    wire = serialize(output_shape, registered.handler(ctx, params))
+    if token:
+        idempotency.remember(ctx, token, digest, wire)
+    return wire
