@@ -65,8 +65,8 @@ class WireRequest:
             for key, value in self.raw_headers:
                 first.setdefault(key, value)
             self._first = first
-        value = self._first.get(name.encode("latin-1"))
-        return None if value is None else value.decode("latin-1")
+        found = self._first.get(name.encode("latin-1"))
+        return None if found is None else found.decode("latin-1")
 
     @property
     def headers(self) -> list[tuple[str, str]]:
