@@ -7,29 +7,17 @@ whose MatchingEventTypes include the record's type, ``ALL``, or its channel's ``
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import boto3
 import orjson
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from pigeon.aws import AwsClients, AwsTarget
 
 
 class DeliveryError(Exception):
     """A destination refused or could not be reached; the caller retries later."""
-
-
-@dataclass(frozen=True)
-class AwsTarget:
-    """Where and as whom Pigeon calls AWS services (None: boto3's own defaults)."""
-
-    endpoint_url: str | None = None
-    access_key_id: str | None = None
-    secret_access_key: str | None = None
-    default_region: str = "us-east-1"
 
 
 def matches(destination: Mapping[str, Any], event_type: str) -> bool:
@@ -50,27 +38,14 @@ def _arn_region_and_resource(arn: str) -> tuple[str, str]:
 
 
 class EventPublisher:
-    """Sends one record to one destination; clients are made once per (service, region)."""
+    """Sends one record to one destination."""
 
     def __init__(self, target: AwsTarget) -> None:
-        self._target = target
-        self._clients: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()
+        self._aws = AwsClients(target)
         self._known_streams: set[tuple[str, str]] = set()
 
     def _client(self, service: str, region: str) -> Any:
-        key = (service, region)
-        with self._lock:
-            if key not in self._clients:
-                self._clients[key] = boto3.client(
-                    service,
-                    region_name=region or self._target.default_region,
-                    endpoint_url=self._target.endpoint_url,
-                    aws_access_key_id=self._target.access_key_id,
-                    aws_secret_access_key=self._target.secret_access_key,
-                    config=Config(retries={"max_attempts": 2}, connect_timeout=5, read_timeout=10),
-                )
-            return self._clients[key]
+        return self._aws.client(service, region)
 
     def publish(self, destination: Mapping[str, Any], record: Mapping[str, Any]) -> None:
         """Deliver ``record`` to ``destination`` (an EventDestination in wire shape) or raise DeliveryError."""

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from pigeon.events.destinations import AwsTarget, DeliveryError, EventPublisher, matches
+from pigeon.aws import AwsTarget
+from pigeon.events.destinations import DeliveryError, EventPublisher, matches
 from tests.support.moto import MotoServer
 
 RECORD = {"eventType": "TEXT_DELIVERED", "eventVersion": "1.0", "eventTimestamp": 1700000000500, "isFinal": True,

@@ -1,0 +1,1 @@
+"""MMS media: fetching MediaUrls and checking their type and size."""
