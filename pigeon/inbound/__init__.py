@@ -1,0 +1,1 @@
+"""Handset -> us: inbound messages, keywords, opt-out and opt-in, automatic responses, two-way forwarding."""
