@@ -118,3 +118,31 @@ def test_quota_configuration_sets_per_account(server, account_id):
         limited.create_configuration_set(ConfigurationSetName="one-too-many")
     assert error_of(excinfo)["Code"] == "ServiceQuotaExceededException"
     assert error_of(excinfo)["Reason"] == "CONFIGURATION_SETS_PER_ACCOUNT"
+
+
+@pytest.mark.parametrize("call,kwargs", [
+    ("set_default_sender_id", {"SenderId": "ACME"}),
+    ("delete_default_sender_id", {}),
+    ("set_default_message_type", {"MessageType": "TRANSACTIONAL"}),
+    ("delete_default_message_type", {}),
+    ("set_default_message_feedback_enabled", {"MessageFeedbackEnabled": True}),
+])
+def test_defaults_on_a_missing_set_are_not_found(client, call, kwargs):
+    with pytest.raises(ClientError) as excinfo:
+        getattr(client, call)(ConfigurationSetName="nowhere", **kwargs)
+    assert error_of(excinfo).items() >= {"Code": "ResourceNotFoundException", "ResourceType": "configuration-set",
+                                         "ResourceId": "nowhere"}.items()
+
+
+def test_deleting_an_unset_default_answers_without_a_value(client):
+    client.create_configuration_set(ConfigurationSetName="bare")
+    answer = client.delete_default_sender_id(ConfigurationSetName="bare")
+    assert answer["ConfigurationSetName"] == "bare" and "SenderId" not in answer
+    answer = client.delete_default_message_type(ConfigurationSetName="bare")
+    assert "MessageType" not in answer
+
+
+def test_malformed_arn_in_names_is_invalid_arn(client):
+    with pytest.raises(ClientError) as excinfo:
+        client.describe_configuration_sets(ConfigurationSetNames=["arn:aws:sms-voice:broken"])
+    assert (error_of(excinfo)["Code"], error_of(excinfo)["Reason"]) == ("ValidationException", "INVALID_ARN")
