@@ -32,16 +32,21 @@ def apply(
     items = list(items)
     if not filters:
         return items
-    unknown = [f["Name"] for f in filters if f["Name"] not in table]
+    check_names(filters, table, field)
+    compiled = [(table[f["Name"]], {str(v).lower() if isinstance(v, bool) else str(v) for v in f["Values"]})
+                for f in filters]
+    return [item for item in items if all(_as_strings(extract(item)) & wanted for extract, wanted in compiled)]
+
+
+def check_names(filters: list[Mapping[str, Any]] | None, table: Iterable[str], field: str = "Filters") -> None:
+    """Reject filter names outside ``table`` (for families that filter in the store instead of ``apply``)."""
+    unknown = [f["Name"] for f in filters or [] if f["Name"] not in table]
     if unknown:
         raise Invalid(
             "INVALID_FILTER_VALUES",
             f"Unsupported filter name(s): {', '.join(unknown)}",
             [FieldViolation(f"{field}.Name", f"Unsupported filter name {name}") for name in unknown],
         )
-    compiled = [(table[f["Name"]], {str(v).lower() if isinstance(v, bool) else str(v) for v in f["Values"]})
-                for f in filters]
-    return [item for item in items if all(_as_strings(extract(item)) & wanted for extract, wanted in compiled)]
 
 
 def check_values(filters: list[Mapping[str, Any]] | None, name: str, allowed: Iterable[str], field: str = "Filters") -> None:

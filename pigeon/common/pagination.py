@@ -67,3 +67,23 @@ def page(
 def by_seq(record: Any) -> int:
     """The usual key: a stored record's insertion order."""
     return record.seq
+
+
+def page_query(
+    ctx: Context,
+    fetch: Callable[[Any, int], Sequence[T]],
+    next_token: str | None,
+    max_results: int | None,
+    key: Callable[[T], Any],
+    default_size: int = DEFAULT_PAGE_SIZE,
+) -> tuple[list[T], str | None]:
+    """One page fetched by the store: ``fetch(position_after, limit)`` returns items in ``key`` order.
+
+    For collections too large to load whole; one extra item is fetched to know whether a next page exists.
+    Tokens are the same as ``page``'s (the last item's key), so both kinds can serve one operation.
+    """
+    size = max_results or default_size
+    position = decode_token(ctx, next_token) if next_token else None
+    items = list(fetch(position, size + 1))
+    chunk = items[:size]
+    return chunk, (encode_token(ctx, key(chunk[-1])) if len(items) > size and chunk else None)
