@@ -29,6 +29,10 @@ class Settings:
     """Overrides of the account quotas in data/quotas.yaml, by AccountLimitName or quota name."""
     spend_max_limits: Mapping[str, int] = field(default_factory=dict)
     """Overrides of the monthly spend MaxLimit (USD) per SpendLimitName."""
+    number_inventory: Mapping[str, Any] = field(default_factory=dict)
+    """Operators' phone numbers: ISO country -> NumberType -> list of blocks ``{connection, numbers: [E.164],
+    ranges: [[first, last]], capabilities}``. A country and type with blocks allocates only from them (see
+    pigeon/service/inventory.py); without, Pigeon makes up valid-looking numbers (developer default)."""
 
     @property
     def resolved_database_url(self) -> str:
@@ -44,6 +48,7 @@ class Settings:
 _PATHS = {"data_dir", "credentials_file"}
 _INTS = {"port"}
 _BOOLS = {"clock_control"}
+_MAPPINGS = {"number_inventory"}
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -53,6 +58,8 @@ def _coerce(name: str, value: Any) -> Any:
         return Path(value)
     if name in _INTS:
         return int(value)
+    if name in _MAPPINGS and isinstance(value, str):
+        return yaml.safe_load(value) or {}
     if name in _BOOLS:
         return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes", "on")
     return value
