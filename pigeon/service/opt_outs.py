@@ -140,9 +140,13 @@ def is_opted_out(ctx: Context, list_name: str, number: str) -> bool:
 
 @operation("CreateOptOutList")
 def create_opt_out_list(ctx: Context, params: Params) -> Result:
-    """A new, empty opt-out list; "If the opt-out list name already exists, an error is returned"."""
+    """A new, empty opt-out list; "If the opt-out list name already exists, an error is returned".
+
+    Default is stored first (so it stays the oldest list); it counts towards OPT_OUT_LISTS like any list.
+    """
     name = params["OptOutListName"]
-    if name == DEFAULT_LIST or resources.get_by_name(ctx.tx, ctx.scope, LIST_TYPE, name):
+    find_list(ctx, DEFAULT_LIST)
+    if resources.get_by_name(ctx.tx, ctx.scope, LIST_TYPE, name):
         raise Conflict("RESOURCE_ALREADY_EXISTS", LIST_TYPE, name)
     quotas.check(ctx, "OPT_OUT_LISTS", resources.count(ctx.tx, ctx.scope, LIST_TYPE), "OPT_OUT_LISTS_PER_ACCOUNT")
     record = resources.insert(ctx.tx, ctx.scope, _new_list(ctx, name, params.get("Tags")))
