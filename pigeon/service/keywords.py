@@ -15,15 +15,16 @@ from typing import Any
 
 import yaml
 
-from pigeon.common import arns, filters, lookup, pagination, quotas
+from pigeon.common import filters, pagination, quotas
 from pigeon.errors import Conflict, Invalid, NotFound
+from pigeon.service import identities
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
 from pigeon.store import resources
 from pigeon.store.resources import Record
 
 RESOURCE_TYPE = "keyword"
-IDENTITY_TYPES = ("phone-number", "pool")
+IDENTITY_TYPES = (identities.PHONE_NUMBER, identities.POOL)
 QUOTAS = {"phone-number": "KEYWORDS_PER_PHONE_NUMBER", "pool": "KEYWORDS_PER_POOL"}
 FILTERS = {"keyword-action": lambda keyword: keyword["KeywordAction"]}
 
@@ -49,19 +50,7 @@ def _normal(keyword: str) -> str:
 
 def find_identity(ctx: Context, value: str, for_update: bool = False) -> Record:
     """The phone number or pool an OriginationIdentity names: its id, its ARN, or a number's E.164 value."""
-    if arns.is_arn(value):
-        arn = arns.parse(value)
-        if arn is None:
-            raise Invalid.field("OriginationIdentity", f"{value} is not a valid ARN", reason="INVALID_ARN")
-        resource_type = arn.resource_type
-        if resource_type not in IDENTITY_TYPES:
-            raise NotFound(resource_type, value)
-    else:
-        resource_type = "pool" if value.startswith("pool-") else "phone-number"
-    found = lookup.find(ctx, resource_type, value, for_update=for_update, field="OriginationIdentity")
-    if found is None:
-        raise NotFound(resource_type, value)
-    return found
+    return identities.resolve(ctx, value, for_update=for_update, kinds=IDENTITY_TYPES)
 
 
 def _stored(ctx: Context, identity_id: str) -> list[Record]:
