@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
     account.add_argument("--data-dir", dest="data_dir", type=Path)
     account.add_argument("--database-url", dest="database_url")
     account.add_argument("--config", type=Path)
+    review = commands.add_parser("registration-review", help="approve or deny a submitted registration version")
+    review.add_argument("registration_id", help="registration id or ARN")
+    review.add_argument("--decision", choices=["APPROVE", "DENY"], required=True)
+    review.add_argument("--reason", help="why a version is denied (shown in DeniedReasons)")
+    review.add_argument("--data-dir", dest="data_dir", type=Path)
+    review.add_argument("--database-url", dest="database_url")
+    review.add_argument("--config", type=Path)
     return parser
 
 
@@ -72,6 +79,25 @@ def serve(settings: Settings) -> int:
     return 0
 
 
+def _registration_review(args: argparse.Namespace) -> int:
+    import json
+
+    from pigeon.errors import ServiceError
+    from pigeon.runtime import Runtime
+    from pigeon.service import load_families
+    from pigeon.service.registrations.review import review_registration
+
+    load_families()
+    runtime = Runtime(_settings(args))
+    runtime.start()
+    try:
+        print(json.dumps(review_registration(runtime, args.registration_id, args.decision, args.reason)))
+    except ServiceError as err:
+        print(json.dumps(err.body()), file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
@@ -91,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             accounts.set_tier(tx, args.account_id, args.tier, runtime.clock.now())
         print(f"{args.account_id}: {args.tier}")
         return 0
+    if args.command == "registration-review":
+        return _registration_review(args)
     return 2
 
 

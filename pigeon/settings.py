@@ -29,6 +29,18 @@ class Settings:
     """Overrides of the account quotas in data/quotas.yaml, by AccountLimitName or quota name."""
     spend_max_limits: Mapping[str, int] = field(default_factory=dict)
     """Overrides of the monthly spend MaxLimit (USD) per SpendLimitName."""
+    registration_auto_approve_seconds: float | None = None
+    """Approve submitted registration versions by themselves this many seconds after submission (developers;
+    default off: an operator reviews through POST /_pigeon/registrations/{id}/review)."""
+    aws_endpoint_url: str | None = None
+    """Endpoint for Pigeon's outbound AWS calls (real AWS when unset; LocalStack or moto when set)."""
+    s3_endpoint_url: str | None = None
+    """Endpoint for S3 only (e.g. MinIO); falls back to aws_endpoint_url."""
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = None
+    """Credentials for outbound AWS calls (boto3's own chain when unset)."""
+    aws_region: str | None = None
+    """Region for outbound AWS calls that do not name one (default: default_region)."""
     number_inventory: Mapping[str, Any] = field(default_factory=dict)
     """Operators' phone numbers: ISO country -> NumberType -> list of blocks ``{connection, numbers: [E.164],
     ranges: [[first, last]], capabilities}``. A country and type with blocks allocates only from them (see
@@ -48,6 +60,7 @@ class Settings:
 _PATHS = {"data_dir", "credentials_file"}
 _INTS = {"port"}
 _BOOLS = {"clock_control"}
+_FLOATS = {"registration_auto_approve_seconds"}
 _MAPPINGS = {"number_inventory"}
 
 
@@ -58,6 +71,8 @@ def _coerce(name: str, value: Any) -> Any:
         return Path(value)
     if name in _INTS:
         return int(value)
+    if name in _FLOATS:
+        return float(value)
     if name in _MAPPINGS and isinstance(value, str):
         return yaml.safe_load(value) or {}
     if name in _BOOLS:

@@ -82,8 +82,20 @@ def build_admin(runtime: Runtime) -> Starlette:
             runtime.clock.advance(float(seconds))
         return json({"Now": runtime.clock.now(), "OffsetSeconds": runtime.clock.offset_seconds})
 
+    async def review_registration(request: Request) -> Response:
+        """An operator's decision on a submitted registration version (see service/registrations/review.py)."""
+        from pigeon.service.registrations.review import review_registration as decide
+
+        try:
+            document = await _document(request)
+            return json(decide(runtime, request.path_params["registration_id"], document.get("Decision"),
+                               document.get("Reason"), document.get("FieldReasons")))
+        except ServiceError as err:
+            return error(err)
+
     routes = [
         Route("/_pigeon/health", health, methods=["GET"]),
+        Route("/_pigeon/registrations/{registration_id:path}/review", review_registration, methods=["POST"]),
         Route("/_pigeon/accounts/{account_id}", put_account, methods=["PUT"]),
         Route("/_pigeon/accounts/{account_id}", get_account, methods=["GET"]),
         Route("/_pigeon/clock", clock, methods=["GET", "POST"]),

@@ -105,6 +105,11 @@ def get_by_arn(tx: Connection, arn: str, for_update: bool = False) -> Record | N
     return _one(tx, _T.arn == arn, for_update)
 
 
+def get_in_any_scope(tx: Connection, resource_type: str, resource_id: str, for_update: bool = False) -> Record | None:
+    """A resource by its (globally unique, random) id whatever its scope: for operator tools, never for requests."""
+    return _one(tx, sa.and_(_T.resource_type == resource_type, _T.resource_id == resource_id), for_update)
+
+
 def list_of(
     tx: Connection, scope: Scope, resource_type: str, parent_id: str | None = None, names: Iterable[str] | None = None
 ) -> list[Record]:
