@@ -118,3 +118,17 @@ def test_is_opted_out_accepts_a_list_arn_and_rejects_a_bad_number(run):
     assert run(opt_outs.is_opted_out, arn, NUMBER, writes=False) is True
     with pytest.raises(Invalid):
         run(opt_outs.is_opted_out, "Default", "+1234", writes=False)
+
+
+def test_describe_filters_end_user_opt_outs_in_the_store(run):
+    run(opt_outs.opt_out, "Default", NUMBER, True)
+    run(opt_outs.opt_out, "Default", "+12065550101", False)
+
+    def described(*values: str) -> list[str]:
+        params = {"OptOutListName": "Default", "Filters": [{"Name": "end-user-opted-out", "Values": list(values)}]}
+        page = run(opt_outs.describe_opted_out_numbers, params, writes=False)
+        return [item["OptedOutNumber"] for item in page["OptedOutNumbers"]]
+
+    assert described("true") == [NUMBER]
+    assert described("false") == ["+12065550101"]
+    assert described("false", "true") == [NUMBER, "+12065550101"]
