@@ -200,3 +200,26 @@ def test_quota_on_phone_numbers(client, account_id, server):
     request(client)
     limits = {limit["Name"]: limit for limit in client.describe_account_limits()["AccountLimits"]}
     assert limits["PHONE_NUMBERS"]["Used"] == 1
+
+
+def test_release_refuses_number_associated_to_a_registration(client):
+    registration = client.create_registration(RegistrationType="US_TOLL_FREE_REGISTRATION")
+    number = request(client, RegistrationId=registration["RegistrationArn"])
+    assert number["RegistrationId"] == registration["RegistrationId"]
+    found = error(client.release_phone_number, PhoneNumberId=number["PhoneNumberId"])
+    assert found.items() >= {"Code": "ConflictException", "Reason": "PHONE_NUMBER_ASSOCIATED_TO_REGISTRATION",
+                             "ResourceType": "phone-number", "ResourceId": number["PhoneNumberId"]}.items()
+
+
+def test_client_token_returns_the_same_number(client):
+    first = request(client, ClientToken="once")
+    again = request(client, ClientToken="once")
+    assert again["PhoneNumberId"] == first["PhoneNumberId"]
+    assert len(client.describe_phone_numbers()["PhoneNumbers"]) == 1
+
+
+def test_aws_cli_requests_and_describes(aws_cli):
+    made = aws_cli("request-phone-number", "--iso-country-code", "US", "--message-type", "TRANSACTIONAL",
+                   "--number-capabilities", "SMS", "--number-type", "SIMULATOR")
+    listed = aws_cli("describe-phone-numbers", "--filters", "Name=number-type,Values=SIMULATOR")
+    assert [n["PhoneNumber"] for n in listed["PhoneNumbers"]] == [made["PhoneNumber"]]

@@ -1,0 +1,63 @@
+"""Operators' number inventory (the number_inventory setting) against a server started with a settings file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from botocore.exceptions import ClientError
+
+from pigeon.service import inventory
+from tests.conftest import make_client, new_account_id
+from tests.support.errors import error_of
+from tests.support.server import PigeonServer
+
+INVENTORY = {
+    "GB": {"LONG_CODE": [{"connection": "uk-smsc", "numbers": ["+447700900001"],
+                          "ranges": [["+447700900010", "+447700900011"]], "capabilities": ["SMS"]}]},
+    "SE": {"LONG_CODE": [{"connection": "nordic", "numbers": ["+46700000001"]}]},
+}
+
+
+@pytest.fixture(scope="module")
+def operator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PigeonServer]:
+    directory = tmp_path_factory.mktemp("operator")
+    config = Path(directory) / "pigeon.yaml"
+    config.write_text(yaml.safe_dump({"number_inventory": INVENTORY}))
+    server = PigeonServer(extra_args=["--config", str(config)], data_dir=Path(directory) / "data").start()
+    yield server
+    server.stop()
+
+
+def request(client, iso="GB", **overrides):
+    params = {"IsoCountryCode": iso, "MessageType": "TRANSACTIONAL", "NumberCapabilities": ["SMS"],
+              "NumberType": "LONG_CODE", **overrides}
+    return client.request_phone_number(**params)
+
+
+def test_numbers_come_from_the_configured_blocks_once_each(operator_server):
+    clients = [make_client(operator_server, new_account_id()), make_client(operator_server, new_account_id()),
+               make_client(operator_server, new_account_id(), region="eu-west-2")]
+    handed = [request(c)["PhoneNumber"] for c in clients]
+    assert handed == ["+447700900001", "+447700900010", "+447700900011"]
+    with pytest.raises(ClientError) as excinfo:
+        request(clients[0])
+    assert (error_of(excinfo)["Code"], error_of(excinfo)["Fields"][0]["Name"]) == ("ValidationException", "NumberType")
+    released = clients[1].describe_phone_numbers()["PhoneNumbers"][0]
+    clients[1].release_phone_number(PhoneNumberId=released["PhoneNumberId"])
+    assert request(clients[0])["PhoneNumber"] == "+447700900010"
+
+
+def test_configured_capabilities_are_enforced(operator_server):
+    client = make_client(operator_server, new_account_id())
+    with pytest.raises(ClientError) as excinfo:
+        request(client, iso="SE", NumberCapabilities=["SMS", "MMS"])
+    assert error_of(excinfo)["Fields"][0]["Name"] == "NumberCapabilities"
+    assert request(client, iso="SE", NumberCapabilities=["VOICE"])["PhoneNumber"] == "+46700000001"
+
+
+def test_ranges_expand_in_order_with_their_width():
+    block = {"numbers": ["+15550001"], "ranges": [["+4407700900098", "+4407700900100"]]}
+    assert list(inventory._listed(block)) == ["+15550001", "+4407700900098", "+4407700900099", "+4407700900100"]
