@@ -6,6 +6,8 @@ import functools
 from typing import Any
 
 from pigeon.admin.api import build_admin
+from pigeon.messaging.dispatcher import Dispatcher
+from pigeon.messaging.worker import build_dispatcher
 from pigeon.protocol.handler import ApiHandler
 from pigeon.protocol.sigv4 import WireRequest
 from pigeon.protocol.wire import json_response
@@ -30,6 +32,7 @@ def build_app(runtime: Runtime) -> Any:
         runtime.clock.now,
     )
     admin = build_admin(runtime)
+    dispatcher: Dispatcher | None = None
 
     async def read_body(receive: Any) -> bytes:
         chunks = []
@@ -40,6 +43,7 @@ def build_app(runtime: Runtime) -> Any:
                 return b"".join(chunks)
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:
+        nonlocal dispatcher
         if scope["type"] == "http" and scope["path"] == "/" and scope["method"] == "POST":  # the hot path first
             message = await receive()
             body = message.get("body", b"")
@@ -55,8 +59,13 @@ def build_app(runtime: Runtime) -> Any:
             while True:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
+                    if runtime.settings.dispatcher:
+                        dispatcher = build_dispatcher(runtime)
+                        dispatcher.start()
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    if dispatcher is not None:
+                        dispatcher.stop()
                     runtime.close()
                     await send({"type": "lifespan.shutdown.complete"})
                     return

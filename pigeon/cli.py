@@ -1,4 +1,4 @@
-"""Command line: ``pigeon serve``, ``pigeon coverage``, ``pigeon account``."""
+"""Command line: ``pigeon serve``, ``pigeon worker``, ``pigeon coverage``, ``pigeon account``."""
 
 from __future__ import annotations
 
@@ -39,6 +39,11 @@ def build_parser() -> argparse.ArgumentParser:
     _serve_parser(commands)
     coverage = commands.add_parser("coverage", help="which operations of the service model are implemented")
     coverage.add_argument("--missing", action="store_true", help="list the operations not implemented yet")
+    worker = commands.add_parser("worker", help="deliver queued messages (several workers may share PostgreSQL)")
+    worker.add_argument("--data-dir", dest="data_dir", type=Path)
+    worker.add_argument("--database-url", dest="database_url")
+    worker.add_argument("--log-level", dest="log_level")
+    worker.add_argument("--config", type=Path)
     account = commands.add_parser("account", help="set an account's tier in the store")
     account.add_argument("account_id", type=_account_id)
     account.add_argument("--tier", choices=ACCOUNT_TIERS, required=True)
@@ -102,6 +107,15 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(_settings(args))
+    if args.command == "worker":
+        from pigeon.messaging.worker import run_worker
+        from pigeon.runtime import Runtime
+
+        settings = _settings(args)
+        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        runtime = Runtime(settings)
+        runtime.start()
+        return run_worker(runtime)
     if args.command == "coverage":
         from pigeon.coverage import report
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,18 @@ class Settings:
     """Operators' phone numbers: ISO country -> NumberType -> list of blocks ``{connection, numbers: [E.164],
     ranges: [[first, last]], capabilities}``. A country and type with blocks allocates only from them (see
     pigeon/service/inventory.py); without, Pigeon makes up valid-looking numbers (developer default)."""
+    simulator_rules: Sequence[Mapping[str, Any]] = ()
+    """Simulated carrier outcomes by destination prefix, e.g. ``[{prefix: "+4477009", status: UNREACHABLE}]``;
+    ``transient: true`` makes the carrier refuse for now (retried until the TTL). See pigeon/carriers/simulator.py."""
+    simulator_failure_status: str | None = None
+    """Status of AWS's failure simulator numbers (default from data/simulator.yaml: BLOCKED)."""
+    mps: Mapping[str, float] = field(default_factory=dict)
+    """Message parts per second by NumberType or by identity (E.164 / sender ID), over data/throughput.yaml."""
+    dispatcher: bool = True
+    """Run the dispatcher inside ``pigeon serve`` (off when separate ``pigeon worker`` processes deliver)."""
+    dispatch_batch_size: int = 200
+    dispatch_lease_seconds: int = 30
+    """A claimed message not finished within the lease is taken again by a worker (crash recovery)."""
 
     @property
     def resolved_database_url(self) -> str:
@@ -62,6 +74,11 @@ _INTS = {"port"}
 _BOOLS = {"clock_control"}
 _FLOATS = {"registration_auto_approve_seconds"}
 _MAPPINGS = {"number_inventory"}
+
+
+_INTS |= {"dispatch_batch_size", "dispatch_lease_seconds"}
+_BOOLS |= {"dispatcher"}
+_MAPPINGS |= {"simulator_rules", "mps"}
 
 
 def _coerce(name: str, value: Any) -> Any:

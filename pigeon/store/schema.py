@@ -69,3 +69,55 @@ server_secrets = sa.Table(
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("value", sa.String(256), nullable=False),
 )
+
+# --- sending (pigeon/messaging): the outbox, the local event log, monthly spend --------------------------
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("message_id", sa.String(36), primary_key=True),
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("channel", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("origination_identity", sa.String(256), nullable=False),
+    sa.Column("destination", sa.String(20), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("due_at", sa.Float, nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("claimed_by", sa.String(64), nullable=True),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("payload", Json, nullable=False),
+    sa.Index("ix_messages_due", "status", "due_at"),
+    sa.Index("ix_messages_scope", "account_id", "region", "created_at"),
+)
+"""The outbox: one row per accepted message; ``due_at`` is when a worker may next take it (a QUEUED
+message's next attempt, a CLAIMED message's lease end)."""
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("message_id", sa.String(36), nullable=False),
+    sa.Column("event_type", sa.String(40), nullable=False),
+    sa.Column("is_final", sa.Boolean, nullable=False),
+    sa.Column("configuration_set", sa.String(256), nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("published_at", sa.Float, nullable=True),
+    sa.Column("record", Json, nullable=False),
+    sa.Index("ix_events_message", "message_id", "seq"),
+    sa.Index("ix_events_scope", "account_id", "region", "seq"),
+)
+
+spend = sa.Table(
+    "spend",
+    metadata,
+    sa.Column("account_id", sa.String(12), primary_key=True),
+    sa.Column("region", sa.String(32), primary_key=True),
+    sa.Column("channel", sa.String(8), primary_key=True),
+    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("amount_micros", sa.BigInteger, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""Sending: admission rules, encoding and segmentation, pricing, the durable outbox and the dispatcher."""

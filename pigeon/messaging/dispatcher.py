@@ -1,0 +1,194 @@
+"""The dispatcher: claims due messages, holds each origination identity to its MPS, hands messages to the
+carrier connector, and records every status change with its event records.
+
+One cycle: claim a batch (its own short transaction) -> decide each message (TTL, MPS, submit) -> drain the
+connector's receipts -> write every transition and event in one transaction -> pass the records to the
+event sink (the seam for event destinations). A crash between claim and write leaves the batch CLAIMED; the
+lease runs out and a worker takes it again, so nothing accepted is lost (the carrier may see a message twice,
+the event log never records two final events: transitions are guarded by the expected status).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pigeon.carriers.base import Ack, Connector, Outgoing, Receipt, TransientCarrierError
+from pigeon.clock import Clock
+from pigeon.messaging import outbox, pricing, records
+from pigeon.messaging.outbox import Message, Transition
+from pigeon.messaging.throughput import RateLimiter, mps_for
+from pigeon.store.engine import Store
+
+log = logging.getLogger("pigeon.dispatcher")
+
+EventSink = Callable[[dict[str, Any], str | None], None]
+"""Receives each event record after it is committed, with the message's configuration set name."""
+
+NO_FINAL_RECEIPT_SECONDS = 72 * 3600
+"""AWS ends a message UNKNOWN when no final carrier event arrives within 72 hours (aws-facts §2)."""
+
+
+@dataclass(frozen=True)
+class DispatchConfig:
+    batch_size: int = 200
+    lease_seconds: float = 30.0
+    idle_seconds: float = 0.02
+    retry_base_seconds: float = 1.0
+    retry_max_seconds: float = 300.0
+    mps: dict[str, Any] | None = None
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{random.getrandbits(32):08x}"
+
+
+class Dispatcher:
+    def __init__(self, store: Store, clock: Clock, connector: Connector, config: DispatchConfig | None = None,
+                 sink: EventSink | None = None, worker: str | None = None) -> None:
+        self.store, self.clock, self.connector = store, clock, connector
+        self.config = config or DispatchConfig()
+        self.sink = sink
+        self.worker = worker or worker_name()
+        self.limiter = RateLimiter()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._cycles = 0
+
+    # --- running ---------------------------------------------------------------------------------------
+
+    def start(self) -> threading.Thread:
+        """Run in a daemon thread (``pigeon serve``)."""
+        self._thread = threading.Thread(target=self.run, name="pigeon-dispatcher", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.connector.close()
+
+    def run(self) -> None:
+        """Cycle until stopped; a failing cycle is logged and retried after a pause, never fatal."""
+        while not self._stop.is_set():
+            try:
+                worked = self.run_once()
+            except Exception:  # noqa: BLE001 - the loop must survive a lost database connection
+                log.exception("dispatch cycle failed")
+                worked = 0
+            if not worked:
+                self._stop.wait(self.config.idle_seconds)
+
+    def run_once(self) -> int:
+        """One cycle; returns how many messages and receipts it handled."""
+        now = self.clock.now()
+        self._cycles += 1
+        claimed = outbox.claim(self.store, self.worker, now, self.config.lease_seconds, self.config.batch_size)
+        decided = [(message, self._decide(message, now)) for message in claimed]
+        receipts = self.connector.receipts()
+        if self._cycles % 500 == 1:
+            decided += self._give_up_on_silent(now)
+        written = self._write(decided, receipts, now) if decided or receipts else []
+        for record, configuration_set in written:
+            self._publish(record, configuration_set)
+        return len(claimed) + len(receipts)
+
+    # --- deciding ----------------------------------------------------------------------------------------
+
+    def _decide(self, message: Message, now: float) -> Transition:
+        base = Transition(message.message_id, outbox.CLAIMED, outbox.QUEUED, claimed_by=self.worker)
+        if now >= message.expires_at:
+            base.status = outbox.EXPIRED
+            base.records.append(records.record(message, "TTL_EXPIRED", True, now, charged=False))
+            return base
+        payload = message.payload
+        mps = mps_for(payload["NumberType"], payload["IsoCountryCode"], message.origination_identity,
+                      self.config.mps or {})
+        retry_at = self.limiter.acquire(message.origination_identity, payload["Parts"], mps, now)
+        if retry_at is not None:
+            base.due_at = retry_at
+            return base
+        try:
+            ack = self.connector.submit(_outgoing(message))
+        except TransientCarrierError as error:
+            return self._retry(base, message, now, str(error))
+        except Exception as error:  # noqa: BLE001 - a connector bug must not lose the message
+            log.exception("connector failed on %s", message.message_id)
+            return self._retry(base, message, now, repr(error))
+        return self._acked(base, message, ack, now)
+
+    def _retry(self, base: Transition, message: Message, now: float, reason: str) -> Transition:
+        delay = min(self.config.retry_base_seconds * 2 ** message.attempts, self.config.retry_max_seconds)
+        base.due_at = min(now + delay, message.expires_at)
+        base.attempted = True
+        base.payload_changes = {"LastError": reason}
+        log.info("retry message_id=%s attempt=%d in=%.1fs", message.message_id, message.attempts + 1, delay)
+        return base
+
+    def _acked(self, base: Transition, message: Message, ack: Ack, now: float) -> Transition:
+        base.attempted = True
+        base.charge = (message.channel, pricing.month_of(now),
+                       message.payload["PriceMicros"] + message.payload["CarrierFeeMicros"])
+        if ack.accepted:
+            base.status = outbox.SUBMITTED
+            base.payload_changes = {"CarrierMessageId": ack.carrier_message_id}
+            base.records.append(records.record(message, ack.status, False, now, ack.description))
+        else:
+            base.status = outbox.FAILED
+            base.records.append(records.record(message, ack.status, True, now, ack.description))
+        return base
+
+    def _give_up_on_silent(self, now: float) -> list[tuple[Message, Transition]]:
+        with self.store.transaction(write=False) as tx:
+            silent = outbox.stale_submitted(tx, now - NO_FINAL_RECEIPT_SECONDS, self.config.batch_size)
+        return [(m, Transition(m.message_id, outbox.SUBMITTED, outbox.FAILED,
+                               records=[records.record(m, "UNKNOWN", True, now)])) for m in silent]
+
+    # --- writing -----------------------------------------------------------------------------------------
+
+    def _write(self, decided: list[tuple[Message, Transition]], receipts: list[Receipt],
+               now: float) -> list[tuple[dict[str, Any], str | None]]:
+        written: list[tuple[dict[str, Any], str | None]] = []
+        with self.store.transaction(write=True) as tx:
+            for message, transition in decided:
+                if outbox.apply(tx, message, transition, now):
+                    written += [(r, message.payload.get("ConfigurationSetName")) for r in transition.records]
+            current = outbox.get_many(tx, [receipt.message_id for receipt in receipts])
+            for receipt in receipts:
+                submitted = current.get(receipt.message_id)
+                if submitted is None or submitted.status != outbox.SUBMITTED:
+                    continue
+                transition = _receipt_transition(submitted, receipt, now)
+                if outbox.apply(tx, submitted, transition, now):
+                    written += [(r, submitted.payload.get("ConfigurationSetName")) for r in transition.records]
+        return written
+
+    def _publish(self, record: dict[str, Any], configuration_set: str | None) -> None:
+        if self.sink is None:
+            return
+        try:
+            self.sink(record, configuration_set)
+        except Exception:  # noqa: BLE001 - delivery to destinations never blocks sending
+            log.exception("event sink failed for %s", record.get("messageId"))
+
+
+def _receipt_transition(message: Message, receipt: Receipt, now: float) -> Transition:
+    status = message.status
+    if receipt.is_final:
+        status = outbox.DELIVERED if receipt.status == "DELIVERED" else outbox.FAILED
+    record = records.record(message, receipt.status, receipt.is_final, now, receipt.description)
+    return Transition(message.message_id, outbox.SUBMITTED, status, records=[record])
+
+
+def _outgoing(message: Message) -> Outgoing:
+    payload = message.payload
+    return Outgoing(message.message_id, message.channel, message.origination_identity, message.destination,
+                    payload["IsoCountryCode"], payload.get("MessageBody", ""), payload["Encoding"],
+                    payload["Parts"], tuple(payload.get("MediaUrls") or ()))

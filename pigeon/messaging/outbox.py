@@ -1,0 +1,187 @@
+"""The durable outbox: the ``messages`` table, the local event log (``events``) and monthly ``spend``.
+
+A message row moves QUEUED -> CLAIMED -> SUBMITTED -> DELIVERED | FAILED | EXPIRED. ``due_at`` says when a
+worker may take it next: a QUEUED message's next attempt, a CLAIMED message's lease end (a worker that dies
+leaves its claims to be taken again when the lease runs out). Every status change is guarded by the status
+(and claimant) it expects, and its events are written in the same transaction, so a message reaches exactly
+one final event even when two workers race over an expired lease.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from pigeon.scope import Scope
+from pigeon.store.engine import Store
+from pigeon.store.schema import events, messages, spend
+
+QUEUED, CLAIMED, SUBMITTED = "QUEUED", "CLAIMED", "SUBMITTED"
+DELIVERED, FAILED, EXPIRED = "DELIVERED", "FAILED", "EXPIRED"
+FINAL_STATUSES = (DELIVERED, FAILED, EXPIRED)
+
+_M = messages.c
+
+
+@dataclass(frozen=True)
+class Message:
+    """One outbox row as the dispatcher and the inspection API read it."""
+
+    message_id: str
+    account_id: str
+    region: str
+    channel: str
+    status: str
+    origination_identity: str
+    destination: str
+    created_at: float
+    expires_at: float
+    attempts: int
+    claimed_by: str | None
+    payload: dict[str, Any]
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.account_id, self.region)
+
+
+def _message(row: sa.Row) -> Message:
+    return Message(row.message_id, row.account_id, row.region, row.channel, row.status,
+                   row.origination_identity, row.destination, row.created_at, row.expires_at,
+                   row.attempts, row.claimed_by, dict(row.payload))
+
+
+def enqueue(tx: Connection, scope: Scope, message: dict[str, Any]) -> None:
+    """Insert a QUEUED message in the caller's (the request's) transaction."""
+    tx.execute(messages.insert().values(account_id=scope.account_id, region=scope.region, status=QUEUED,
+                                        attempts=0, updated_at=message["created_at"], **message))
+
+
+def claim(store: Store, worker: str, now: float, lease_seconds: float, limit: int) -> list[Message]:
+    """Take up to ``limit`` due messages (queued, or claimed with an expired lease) for ``worker``.
+
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim side by side. SQLite: the write
+    transaction (BEGIN IMMEDIATE) makes each claim exclusive.
+    """
+    due = sa.select(_M.message_id).where(_M.status.in_((QUEUED, CLAIMED)), _M.due_at <= now)
+    due = due.order_by(_M.due_at).limit(limit)
+    if not store.is_sqlite:
+        due = due.with_for_update(skip_locked=True)
+    statement = (messages.update().where(_M.message_id.in_(due.scalar_subquery()))
+                 .values(status=CLAIMED, claimed_by=worker, due_at=now + lease_seconds, updated_at=now)
+                 .returning(*messages.c))
+    with store.transaction(write=True) as tx:
+        claimed = [_message(row) for row in tx.execute(statement)]
+    return sorted(claimed, key=lambda message: message.created_at)
+
+
+@dataclass
+class Transition:
+    """One guarded status change of a message, with the event records it emits."""
+
+    message_id: str
+    expected: str
+    status: str
+    claimed_by: str | None = None
+    due_at: float | None = None
+    attempted: bool = False
+    payload_changes: dict[str, Any] = field(default_factory=dict)
+    records: list[dict[str, Any]] = field(default_factory=list)
+    charge: tuple[str, str, int] | None = None
+    """(channel, month, micro-dollars) to book to the message's account when this change applies."""
+
+
+def apply(tx: Connection, message: Message, transition: Transition, now: float) -> bool:
+    """Apply one transition if the row is still as expected; write its events and spend. False if not."""
+    condition = sa.and_(_M.message_id == transition.message_id, _M.status == transition.expected)
+    if transition.expected == CLAIMED:
+        condition = sa.and_(condition, _M.claimed_by == transition.claimed_by)
+    values: dict[str, Any] = {"status": transition.status, "updated_at": now}
+    if transition.due_at is not None:
+        values["due_at"] = transition.due_at
+    if transition.attempted:
+        values["attempts"] = _M.attempts + 1
+    if transition.payload_changes:
+        values["payload"] = {**message.payload, **transition.payload_changes}
+    if tx.execute(messages.update().where(condition).values(**values)).rowcount != 1:
+        return False
+    for record in transition.records:
+        append_event(tx, message, record, now)
+    if transition.charge is not None:
+        add_spend(tx, message.scope, *transition.charge)
+    return True
+
+
+def append_event(tx: Connection, message: Message, record: dict[str, Any], now: float) -> None:
+    tx.execute(events.insert().values(
+        account_id=message.account_id, region=message.region, message_id=message.message_id,
+        event_type=record["eventType"], is_final=record["isFinal"],
+        configuration_set=message.payload.get("ConfigurationSetName"), created_at=now, record=record,
+    ))
+
+
+def get(tx: Connection, message_id: str) -> Message | None:
+    row = tx.execute(sa.select(messages).where(_M.message_id == message_id)).first()
+    return _message(row) if row is not None else None
+
+
+def get_many(tx: Connection, message_ids: Sequence[str]) -> dict[str, Message]:
+    if not message_ids:
+        return {}
+    rows = tx.execute(sa.select(messages).where(_M.message_id.in_(list(message_ids))))
+    return {row.message_id: _message(row) for row in rows}
+
+
+def stale_submitted(tx: Connection, before: float, limit: int) -> list[Message]:
+    """Submitted messages with no final status since ``before`` (AWS ends them UNKNOWN after 72 h)."""
+    rows = tx.execute(sa.select(messages).where(_M.status == SUBMITTED, _M.updated_at < before).limit(limit))
+    return [_message(row) for row in rows]
+
+
+# --- spend ---------------------------------------------------------------------------------------------
+
+
+def spent(tx: Connection, scope: Scope, channel: str, month: str) -> int:
+    """Micro-dollars booked to the account in ``month`` on ``channel``."""
+    value = tx.execute(sa.select(spend.c.amount_micros).where(
+        spend.c.account_id == scope.account_id, spend.c.region == scope.region,
+        spend.c.channel == channel, spend.c.month == month)).scalar_one_or_none()
+    return int(value or 0)
+
+
+def add_spend(tx: Connection, scope: Scope, channel: str, month: str, micros: int) -> None:
+    dialect = sqlite if tx.dialect.name == "sqlite" else postgresql
+    insert = dialect.insert(spend).values(account_id=scope.account_id, region=scope.region, channel=channel,
+                                          month=month, amount_micros=micros)
+    tx.execute(insert.on_conflict_do_update(
+        index_elements=["account_id", "region", "channel", "month"],
+        set_={"amount_micros": spend.c.amount_micros + insert.excluded.amount_micros},
+    ))
+
+
+# --- inspection ----------------------------------------------------------------------------------------
+
+
+def list_messages(tx: Connection, criteria: dict[str, str], limit: int = 1000) -> list[Message]:
+    """Messages oldest first, filtered by account, destination, origination and channel (each optional)."""
+    columns = {"account": _M.account_id, "destination": _M.destination,
+               "origination": _M.origination_identity, "channel": _M.channel, "region": _M.region}
+    conditions = [columns[key] == value for key, value in criteria.items() if key in columns and value]
+    rows = tx.execute(sa.select(messages).where(*conditions).order_by(_M.created_at, _M.message_id).limit(limit))
+    return [_message(row) for row in rows]
+
+
+def list_events(tx: Connection, account_id: str | None, message_ids: Iterable[str] | None,
+                limit: int = 5000) -> list[dict[str, Any]]:
+    """Event records in the order they were written."""
+    query = sa.select(events.c.record).order_by(events.c.seq).limit(limit)
+    if account_id:
+        query = query.where(events.c.account_id == account_id)
+    if message_ids is not None:
+        query = query.where(events.c.message_id.in_(list(message_ids)))
+    return [dict(row.record) for row in tx.execute(query)]

@@ -1,0 +1,56 @@
+"""AWS event records for text messages (aws-facts §2.1-2.3): field names, order and status tokens.
+
+The record's ``messageStatus`` is the event type without its channel prefix; ``isFinal`` is true for the
+last record of a message. Optional fields (``context``, ``mcc``/``mnc``) are left out when unknown or empty.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pigeon.messaging.outbox import Message
+
+DESCRIPTIONS = {
+    "SUCCESSFUL": "Message has been accepted by phone carrier",
+    "DELIVERED": "Message has been accepted by phone",
+    "TTL_EXPIRED": "The delivery TTL has expired",
+    "CARRIER_UNREACHABLE": "The phone carrier is currently unreachable/unavailable",
+    "UNREACHABLE": "The phone is currently unreachable/unavailable",
+    "BLOCKED": "The phone number is blocked from receiving messages",
+    "CARRIER_BLOCKED": "The message has been blocked by the phone carrier",
+    "INVALID": "Invalid destination phone number",
+    "INVALID_MESSAGE": "The message body is invalid",
+    "SPAM": "The phone carrier flagged the message as spam",
+    "UNKNOWN": "Unknown error attempting to reach phone",
+    "PROTECT_BLOCKED": "The message was blocked by a protect configuration",
+}
+"""messageStatusDescription per status. SUCCESSFUL, DELIVERED and TTL_EXPIRED are AWS's observed texts;
+the others paraphrase the documented meanings ([UNCONFIRMED] wording, see aws-facts §2.3)."""
+
+
+def record(message: Message, status: str, is_final: bool, now: float, description: str = "",
+           charged: bool = True) -> dict[str, Any]:
+    """The event record of ``message`` reaching ``status`` (SUCCESSFUL, DELIVERED, TTL_EXPIRED, ...)."""
+    payload = message.payload
+    event: dict[str, Any] = {
+        "eventType": f"{message.channel}_{status}",
+        "eventVersion": "1.0",
+        "eventTimestamp": int(now * 1000),
+        "isFinal": is_final,
+        "originationPhoneNumber": message.origination_identity,
+        "destinationPhoneNumber": message.destination,
+        "isoCountryCode": payload["IsoCountryCode"],
+        "isInternationalSend": payload["IsInternationalSend"],
+        "messageId": message.message_id,
+        "messageRequestTimestamp": int(message.created_at * 1000),
+        "messageEncoding": payload["Encoding"],
+        "messageType": payload["MessageType"],
+        "messageStatus": status,
+        "messageStatusDescription": description or DESCRIPTIONS.get(status, status.replace("_", " ").lower()),
+    }
+    if payload.get("Context"):
+        event["context"] = dict(payload["Context"])
+    event["totalMessageParts"] = payload["Parts"]
+    event["totalMessagePrice"] = payload["PriceMicros"] / 1_000_000 if charged else 0.0
+    event["totalCarrierFee"] = payload["CarrierFeeMicros"] / 1_000_000 if charged else 0.0
+    return event

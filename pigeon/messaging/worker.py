@@ -1,0 +1,28 @@
+"""Builds the dispatcher of a process from its settings: the connector (the simulator by default), the MPS
+overrides, the lease. Used by ``pigeon serve`` (a background thread) and ``pigeon worker`` (the main loop)."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+from pigeon.carriers.simulator import SimulatorCarrier
+from pigeon.messaging.dispatcher import DispatchConfig, Dispatcher, EventSink
+
+
+def build_dispatcher(runtime: Any, sink: EventSink | None = None) -> Dispatcher:
+    settings = runtime.settings
+    connector = SimulatorCarrier(settings.simulator_rules, settings.simulator_failure_status)
+    config = DispatchConfig(batch_size=settings.dispatch_batch_size,
+                            lease_seconds=float(settings.dispatch_lease_seconds), mps=dict(settings.mps))
+    return Dispatcher(runtime.store, runtime.clock, connector, config, sink)
+
+
+def run_worker(runtime: Any) -> int:
+    """``pigeon worker``: dispatch until SIGINT or SIGTERM."""
+    dispatcher = build_dispatcher(runtime)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: dispatcher._stop.set())
+    dispatcher.run()
+    dispatcher.connector.close()
+    return 0

@@ -1,0 +1,131 @@
+"""Which origination identity a send goes from: the one named, the configuration set's default sender ID,
+or (none given) one of the account's identities suited to the destination's country.
+
+Rules (SendTextMessage): a phone number must be ACTIVE and able to send SMS; it sends within its own
+country unless InternationalSendingEnabled; a SIMULATOR number sends only to destination simulator numbers
+of its country; a sender ID belongs to one country and is not used where sender IDs are not supported
+(US, CA, ...); a pool sends from the first member that fits, with the pool's opt-out list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources as package_data
+from typing import Any
+
+import yaml
+
+from pigeon.carriers.simulator import destinations as simulator_destinations
+from pigeon.errors import Conflict, Invalid
+from pigeon.service import identities
+from pigeon.service.context import Context
+from pigeon.store import resources
+from pigeon.store.resources import Record
+
+SHARED_SENDER_ID = "NOTICE"
+"""The generic sender ID of AWS's shared routes (see SetDefaultSenderId in the API reference)."""
+
+
+@dataclass(frozen=True)
+class Destination:
+    number: str
+    iso_country: str
+    simulator_country: str | None
+    """The country whose destination simulator number this is (None for a real number)."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The identity a message goes out from, as event records and pricing need it."""
+
+    value: str
+    """originationPhoneNumber of the events: the E.164 number or the sender ID."""
+    arn: str
+    number_type: str
+    iso_country: str
+    opt_out_list: str
+
+
+@cache
+def _sender_id_not_supported() -> frozenset[str]:
+    countries = yaml.safe_load(package_data.files("pigeon.data").joinpath("countries.yaml").read_text())
+    return frozenset(countries.get("sender_ids", {}).get("not_supported", []))
+
+
+def choose(ctx: Context, value: str | None, destination: Destination, default_sender_id: str | None) -> Origin:
+    """The origin of a text message to ``destination``, or the documented error."""
+    if value:
+        record = identities.resolve(ctx, value, destination.iso_country)
+        if record.resource_type == identities.POOL:
+            return _from_pool(ctx, record, destination)
+        _check(record, destination)
+        return _origin(record, record.data.get("OptOutListName"))
+    for record in _candidates(ctx, destination):
+        if _fits(record, destination):
+            return _origin(record, record.data.get("OptOutListName"))
+    if destination.iso_country in _sender_id_not_supported():
+        raise Conflict("NO_ORIGINATION_IDENTITIES_FOUND", "account", ctx.scope.account_id,
+                       f"The account has no origination identity that can send to {destination.iso_country}.")
+    sender_id = default_sender_id or SHARED_SENDER_ID
+    return Origin(sender_id, "", "SHARED", destination.iso_country, identities.DEFAULT_OPT_OUT_LIST)
+
+
+def _from_pool(ctx: Context, pool: Record, destination: Destination) -> Origin:
+    for member in identities.members(ctx, pool.resource_id):
+        if _fits(member, destination):
+            return _origin(member, pool.data.get("OptOutListName"))
+    raise Invalid("INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
+                  f"No origination identity of pool {pool.resource_id} can send to {destination.iso_country}.")
+
+
+def _candidates(ctx: Context, destination: Destination) -> list[Record]:
+    """The account's phone numbers then sender IDs; simulator numbers first for a simulator destination."""
+    numbers = resources.list_of(ctx.tx, ctx.scope, identities.PHONE_NUMBER)
+    if destination.simulator_country:
+        numbers.sort(key=lambda record: record.data.get("NumberType") != "SIMULATOR")
+    return [*numbers, *resources.list_of(ctx.tx, ctx.scope, identities.SENDER_ID)]
+
+
+def _fits(record: Record, destination: Destination) -> bool:
+    try:
+        _check(record, destination)
+    except (Conflict, Invalid):
+        return False
+    return True
+
+
+def _check(record: Record, destination: Destination) -> None:
+    data: dict[str, Any] = record.data
+    kind, iso = record.resource_type, data.get("IsoCountryCode")
+    if kind == identities.SENDER_ID:
+        if iso != destination.iso_country or iso in _sender_id_not_supported():
+            raise Invalid("SENDER_ID_NOT_SUPPORTED",
+                          f"The sender ID {data['SenderId']} cannot send to {destination.iso_country}.")
+        return
+    if data.get("Status", "ACTIVE") != "ACTIVE":
+        raise Conflict("RESOURCE_NOT_ACTIVE", kind, record.resource_id)
+    if "SMS" not in data.get("NumberCapabilities", []):
+        raise Conflict("NUMBER_CAPABILITIES_MISMATCH", kind, record.resource_id,
+                       f"The phone number {data.get('PhoneNumber')} cannot send SMS.")
+    if data.get("NumberType") == "SIMULATOR" and destination.simulator_country != iso:
+        raise Invalid("INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
+                      "A simulator number sends only to destination simulator numbers of its country.")
+    if iso != destination.iso_country and not data.get("InternationalSendingEnabled"):
+        raise Invalid("INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
+                      f"The phone number {data.get('PhoneNumber')} ({iso}) cannot send to "
+                      f"{destination.iso_country}.")
+
+
+def _origin(record: Record, opt_out_list: str | None) -> Origin:
+    data = record.data
+    if record.resource_type == identities.SENDER_ID:
+        return Origin(data["SenderId"], record.arn, "SENDER_ID", data["IsoCountryCode"],
+                      opt_out_list or identities.DEFAULT_OPT_OUT_LIST)
+    return Origin(data["PhoneNumber"], record.arn, data["NumberType"], data["IsoCountryCode"],
+                  opt_out_list or identities.DEFAULT_OPT_OUT_LIST)
+
+
+def simulator_country(number: str) -> str | None:
+    found = simulator_destinations().get(number)
+    return found[0] if found else None
