@@ -1,4 +1,4 @@
-"""Operators' number inventory (the number_inventory setting) against a server started with a settings file."""
+"""Operators' settings (number_inventory, quotas) against a server started with a settings file."""
 
 from __future__ import annotations
 
@@ -20,12 +20,14 @@ INVENTORY = {
     "SE": {"LONG_CODE": [{"connection": "nordic", "numbers": ["+46700000001"]}]},
 }
 
+QUOTAS = {"PHONE_NUMBERS": 2, "POOLS": 1, "SENDER_IDS": 2, "ORIGINATION_IDENTITIES_PER_POOL": 2}
+
 
 @pytest.fixture(scope="module")
 def operator_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PigeonServer]:
     directory = tmp_path_factory.mktemp("operator")
     config = Path(directory) / "pigeon.yaml"
-    config.write_text(yaml.safe_dump({"number_inventory": INVENTORY}))
+    config.write_text(yaml.safe_dump({"number_inventory": INVENTORY, "quotas": QUOTAS}))
     server = PigeonServer(extra_args=["--config", str(config)], data_dir=Path(directory) / "data").start()
     yield server
     server.stop()
@@ -61,3 +63,30 @@ def test_configured_capabilities_are_enforced(operator_server):
 def test_ranges_expand_in_order_with_their_width():
     block = {"numbers": ["+15550001"], "ranges": [["+4407700900098", "+4407700900100"]]}
     assert list(inventory._listed(block)) == ["+15550001", "+4407700900098", "+4407700900099", "+4407700900100"]
+
+
+def quota_error(call, **kwargs):
+    with pytest.raises(ClientError) as excinfo:
+        call(**kwargs)
+    found = error_of(excinfo)
+    assert found["Code"] == "ServiceQuotaExceededException"
+    return found["Reason"]
+
+
+def test_quotas_on_numbers_pools_sender_ids_and_pool_members(operator_server):
+    client = make_client(operator_server, new_account_id())
+    first = request(client, iso="US", NumberType="TOLL_FREE")
+    request(client, iso="US", NumberType="TOLL_FREE")
+    assert quota_error(request, client=client, iso="US", NumberType="TOLL_FREE") == "PHONE_NUMBERS_PER_ACCOUNT"
+    pool = client.create_pool(OriginationIdentity=first["PhoneNumberId"], IsoCountryCode="US",
+                              MessageType="TRANSACTIONAL")
+    for name in ("ONE", "TWO"):
+        client.request_sender_id(SenderId=name, IsoCountryCode="GB")
+    assert quota_error(client.request_sender_id, SenderId="THREE", IsoCountryCode="GB") == "SENDER_IDS_PER_ACCOUNT"
+    assert quota_error(client.create_pool, OriginationIdentity="ONE", IsoCountryCode="GB",
+                       MessageType="TRANSACTIONAL") == "POOLS_PER_ACCOUNT"
+    client.associate_origination_identity(PoolId=pool["PoolId"], OriginationIdentity="ONE", IsoCountryCode="GB")
+    assert quota_error(client.associate_origination_identity, PoolId=pool["PoolId"], OriginationIdentity="TWO",
+                       IsoCountryCode="GB") == "ORIGINATION_IDENTITIES_PER_POOL"
+    limits = {limit["Name"]: limit for limit in client.describe_account_limits()["AccountLimits"]}
+    assert (limits["PHONE_NUMBERS"]["Used"], limits["PHONE_NUMBERS"]["Max"]) == (2, 2)
