@@ -67,9 +67,16 @@ def resolve(ctx: Context, value: str, iso_country_code: str | None = None, *, fo
         found = find_sender_id(ctx, value, iso_country_code, for_update=for_update)
         if found is not None:
             return found
-    missing_type = next((k for k, p in ((PHONE_NUMBER, "phone-"), (POOL, "pool-"), (PHONE_NUMBER, "+"))
-                         if value.startswith(p) and k in kinds), kinds[0] if len(kinds) == 1 else SENDER_ID)
-    raise NotFound(missing_type, value)
+    raise NotFound(_kind_named(value, kinds), value)
+
+
+def _kind_named(value: str, kinds: tuple[str, ...]) -> str:
+    """The resource type an unknown identity value looks like, for ResourceNotFoundException."""
+    if value.startswith(("phone-", "+")) and PHONE_NUMBER in kinds:
+        return PHONE_NUMBER
+    if value.startswith("pool-") and POOL in kinds:
+        return POOL
+    return SENDER_ID if SENDER_ID in kinds else kinds[0]
 
 
 def opt_out_list_name(ctx: Context, value: str | None) -> str | None:

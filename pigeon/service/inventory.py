@@ -136,12 +136,15 @@ def _listed(block: Mapping[str, Any]) -> Iterator[str]:
             yield f"+{value:0{width}d}"
 
 
+def _holding(ctx: Context, holder: Record) -> dict[str, str]:
+    return {"AccountId": ctx.scope.account_id, "Region": ctx.scope.region, "Id": holder.resource_id}
+
+
 def _claim(ctx: Context, number: str, holder: Record) -> bool:
     """Record ``number`` as held by ``holder``; False when another account or region holds it."""
     if resources.get(ctx.tx, INVENTORY_SCOPE, ALLOCATION, number) is not None:
         return False
-    allocation = Record(ALLOCATION, number, number, f"inventory:{number}", ctx.now,
-                        {"AccountId": ctx.scope.account_id, "Region": ctx.scope.region, "Id": holder.resource_id})
+    allocation = Record(ALLOCATION, number, number, f"inventory:{number}", ctx.now, _holding(ctx, holder))
     try:
         with ctx.tx.begin_nested():
             resources.insert(ctx.tx, INVENTORY_SCOPE, allocation)
@@ -166,8 +169,8 @@ def allocate(ctx: Context, iso: str, number_type: str, holder: Record) -> Alloca
     raise Invalid.field("NumberType", f"No {number_type} phone number is available in {iso} right now.")
 
 
-def release(ctx: Context, number: str) -> None:
-    """Give ``number`` back to the inventory."""
-    found = resources.get(ctx.tx, INVENTORY_SCOPE, ALLOCATION, number)
-    if found is not None:
+def release(ctx: Context, number: str, holder: Record) -> None:
+    """Give ``number`` back to the inventory (only its holder can)."""
+    found = resources.get(ctx.tx, INVENTORY_SCOPE, ALLOCATION, number, for_update=True)
+    if found is not None and found.data == _holding(ctx, holder):
         resources.delete(ctx.tx, found)

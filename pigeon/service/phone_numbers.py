@@ -155,6 +155,6 @@ def release_phone_number(ctx: Context, params: Params) -> Result:
     record = find(ctx, params["PhoneNumberId"], for_update=True)
     check_releasable(ctx, record)
     resources.delete_children(ctx.tx, ctx.scope, record.resource_id, "keyword")
-    inventory.release(ctx, record.name)
+    inventory.release(ctx, record.name, record)
     resources.delete(ctx.tx, record)
     return {**record.data, "Status": "DELETED"}
