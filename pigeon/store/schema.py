@@ -107,7 +107,7 @@ events = sa.Table(
     sa.Column("configuration_set", sa.String(256), nullable=True),
     sa.Column("created_at", sa.Float, nullable=False),
     sa.Column("published_at", sa.Float, nullable=True),
-    sa.Column("record", Json, nullable=False),
+    sa.Column("record", sa.JSON(), nullable=False),  # json, not jsonb: keeps AWS's field order
     sa.Index("ix_events_message", "message_id", "seq"),
     sa.Index("ix_events_scope", "account_id", "region", "seq"),
 )

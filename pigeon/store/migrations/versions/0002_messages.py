@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("configuration_set", sa.String(256), nullable=True),
         sa.Column("created_at", sa.Float, nullable=False),
         sa.Column("published_at", sa.Float, nullable=True),
-        sa.Column("record", Json, nullable=False),
+        sa.Column("record", sa.JSON(), nullable=False),  # json, not jsonb: keeps AWS's field order
     )
     op.create_index("ix_events_message", "events", ["message_id", "seq"])
     op.create_index("ix_events_scope", "events", ["account_id", "region", "seq"])
