@@ -103,6 +103,14 @@ def check_request(ctx: Context, iso: str, number_type: str, message_type: str, w
                             f"{', '.join(missing)} not available for {number_type} numbers in {iso}.")
 
 
+def check_international_sending(iso: str, number_type: str, enabled: bool | None) -> None:
+    """Only the number types data/countries.yaml lists (US toll-free) may send internationally."""
+    if enabled and number_type not in (countries().get("international_sending") or {}).get(iso, []):
+        raise Invalid("INTERNATIONAL_SENDING_NOT_SUPPORTED",
+                      f"{number_type} numbers in {iso} cannot send internationally.",
+                      [FieldViolation("InternationalSendingEnabled", "Not available for this number")])
+
+
 def leasing_price(kind: str, iso: str, number_type: str | None = None) -> str:
     """The monthly price of a phone number (``kind`` "phone_numbers") or sender ID ("sender_ids")."""
     table = pricing()["leasing"][kind]

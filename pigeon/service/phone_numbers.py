@@ -89,6 +89,7 @@ def request_phone_number(ctx: Context, params: Params) -> Result:
     TRANSACTIONAL; a RegistrationId (of a registration of this account) is recorded on the number."""
     iso, number_type = params["IsoCountryCode"], params["NumberType"]
     inventory.check_request(ctx, iso, number_type, params["MessageType"], params["NumberCapabilities"])
+    inventory.check_international_sending(iso, number_type, params.get("InternationalSendingEnabled"))
     quotas.check(ctx, "PHONE_NUMBERS", resources.count(ctx.tx, ctx.scope, RESOURCE_TYPE), "PHONE_NUMBERS_PER_ACCOUNT")
     phone_number_id = ids.new("phone")
     document = _new_document(ctx, params, phone_number_id)
@@ -126,13 +127,16 @@ def describe_phone_numbers(ctx: Context, params: Params) -> Result:
 
 @operation("UpdatePhoneNumber")
 def update_phone_number(ctx: Context, params: Params) -> Result:
-    """Change the opt-out list, two-way, self-managed opt-outs, international sending, deletion protection.
-    A number associated with a pool takes the pool's opt-out and two-way settings: changing those is an error."""
+    """Change the opt-out list, two-way, self-managed opt-outs, international sending (US toll-free only),
+    deletion protection. A number associated with a pool takes the pool's opt-out and two-way settings: changing
+    those is an error."""
     record = find(ctx, params["PhoneNumberId"], for_update=True)
     governed = [key for key in identities.POOL_SETTINGS if key in params]
     if record.data.get("PoolId") and governed:
         raise Conflict("PHONE_NUMBER_ASSOCIATED_TO_POOL", RESOURCE_TYPE, record.resource_id,
                        f"The phone number belongs to the pool {record.data['PoolId']}; update the pool instead.")
+    inventory.check_international_sending(record.data["IsoCountryCode"], record.data["NumberType"],
+                                          params.get("InternationalSendingEnabled"))
     data = identities.updated_settings(ctx, record.data, params)
     record = resources.update(ctx.tx, replace(record, data=data))
     return record.data

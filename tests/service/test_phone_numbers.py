@@ -88,6 +88,16 @@ def test_request_with_existing_opt_out_list_by_arn(client):
     assert request(client, OptOutListName=arn)["OptOutListName"] == "mine"
 
 
+def test_international_sending_is_for_us_toll_free_numbers_only(client):
+    assert request(client, InternationalSendingEnabled=True)["InternationalSendingEnabled"] is True
+    found = error(request, client=client, NumberType="TEN_DLC", InternationalSendingEnabled=True)
+    assert (found["Code"], found["Reason"], found["Fields"][0]["Name"]) == (
+        "ValidationException", "INTERNATIONAL_SENDING_NOT_SUPPORTED", "InternationalSendingEnabled")
+    long_code = request(client, IsoCountryCode="GB", NumberType="LONG_CODE")
+    found = error(client.update_phone_number, PhoneNumberId=long_code["PhoneNumberId"], InternationalSendingEnabled=True)
+    assert found["Reason"] == "INTERNATIONAL_SENDING_NOT_SUPPORTED"
+
+
 def test_describe_by_id_arn_and_filters(client):
     first = request(client)
     second = request(client, IsoCountryCode="GB", NumberType="LONG_CODE", MessageType="PROMOTIONAL",

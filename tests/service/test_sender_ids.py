@@ -25,7 +25,7 @@ def test_request_returns_arn_and_defaults(client, account_id):
 
 
 def test_request_refuses_countries_without_sender_ids_and_those_needing_registration(client):
-    for iso in ("US", "CA"):
+    for iso in ("US", "CA", "CN"):
         found = error(client.request_sender_id, SenderId="PIGEON", IsoCountryCode=iso)
         assert (found["Code"], found["Reason"]) == ("ValidationException", "SENDER_ID_NOT_SUPPORTED")
     found = error(client.request_sender_id, SenderId="PIGEON", IsoCountryCode="IN")
