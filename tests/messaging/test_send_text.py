@@ -10,8 +10,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from tests.messaging.support import (GB_SUCCESS, US_FAILURE, US_SUCCESS, events, final_events, messages,
-                                     simulator_number)
+from tests.messaging.support import GB_SUCCESS, US_FAILURE, US_SUCCESS, events, final_events, messages, simulator_number
 from tests.support.errors import error_of
 
 RECORD_FIELDS = ["eventType", "eventVersion", "eventTimestamp", "isFinal", "originationPhoneNumber",
