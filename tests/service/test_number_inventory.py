@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,7 +11,12 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
+from pigeon.runtime import Runtime
+from pigeon.scope import Scope
 from pigeon.service import inventory
+from pigeon.service.context import Context
+from pigeon.settings import Settings
+from pigeon.store.resources import Record
 from tests.conftest import make_client, new_account_id
 from tests.support.errors import error_of
 from tests.support.server import PigeonServer
@@ -90,3 +97,30 @@ def test_quotas_on_numbers_pools_sender_ids_and_pool_members(operator_server):
                        IsoCountryCode="GB") == "ORIGINATION_IDENTITIES_PER_POOL"
     limits = {limit["Name"]: limit for limit in client.describe_account_limits()["AccountLimits"]}
     assert (limits["PHONE_NUMBERS"]["Used"], limits["PHONE_NUMBERS"]["Max"]) == (2, 2)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_transactions_racing_for_one_number_hand_it_out_once(backend, database_factory, tmp_path):
+    """The second claimant waits for the first, then loses the number and its transaction stays usable."""
+    runtime = Runtime(Settings(data_dir=tmp_path, database_url=database_factory(backend)))
+    runtime.start()
+    try:
+        first = Context(Scope("111111111111", "us-east-1"), runtime, "Test", "r1", runtime.clock.now(), True)
+        second = Context(Scope("222222222222", "us-east-1"), runtime, "Test", "r2", runtime.clock.now(), True)
+        holder = Record("phone-number", "phone-1", "", "", 0.0, {})
+        assert inventory._claim(first, "+447700900555", holder) is True
+        outcome: dict[str, bool] = {}
+
+        def contend() -> None:
+            outcome["same"] = inventory._claim(second, "+447700900555", holder)
+            outcome["other"] = inventory._claim(second, "+447700900556", holder)
+            second.finish()
+
+        racer = threading.Thread(target=contend)
+        racer.start()
+        time.sleep(0.5)
+        first.finish()
+        racer.join(timeout=30)
+        assert outcome == {"same": False, "other": True}
+    finally:
+        runtime.close()
