@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pigeon.common import arns, filters, lookup, pagination, quotas
-from pigeon.errors import Conflict, FieldViolation, Invalid, NotFound, QuotaExceeded
+from pigeon.common import arns, filters, pagination, quotas
+from pigeon.errors import Conflict, FieldViolation, Invalid, QuotaExceeded
+from pigeon.service import identities
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registrations import definitions, records, review
 from pigeon.service.registrations.definitions import Association, TypeDefinition
@@ -31,32 +32,22 @@ FILTERS = {
 }
 
 
-def _guess_type(value: str) -> str:
-    """The resource type a ResourceId names: ARNs say it; ids and phone numbers have telling shapes."""
+def resolve_resource(ctx: Context, value: str) -> Record:
+    """A registration (id or ARN), phone number (id, ARN or E.164) or sender ID (``SenderId/IsoCountryCode``,
+    SenderId or ARN), through ``identities.resolve`` for the origination identities."""
     if arns.is_arn(value):
         parsed = arns.parse(value)
         if parsed is None:
             raise Invalid.field("ResourceId", f"{value} is not a valid ARN", reason="INVALID_ARN")
-        return parsed.resource_type
-    if value.startswith("registration-"):
-        return REGISTRATION
-    if value.startswith(("phone-", "+")) or value.isdigit():
-        return "phone-number"
-    return "sender-id"
-
-
-def resolve_resource(ctx: Context, value: str) -> Record:
-    """A phone number (id, ARN or E.164), sender ID (``{SenderId}/{IsoCountryCode}`` or ARN) or registration."""
-    resource_type = _guess_type(value)
-    if resource_type not in ASSOCIABLE:
-        raise Invalid("INVALID_REGISTRATION_ASSOCIATION", f"A {resource_type} cannot be associated with a registration.",
-                      [FieldViolation("ResourceId", f"Unsupported resource type {resource_type}")])
-    found = lookup.find(ctx, resource_type, value, field="ResourceId")
-    if found is None and resource_type == "phone-number" and value.isdigit():
-        found = lookup.find(ctx, resource_type, f"+{value}", field="ResourceId")
-    if found is None:
-        raise NotFound(resource_type, value)
-    return found
+        if parsed.resource_type not in ASSOCIABLE:
+            raise Invalid("INVALID_REGISTRATION_ASSOCIATION",
+                          f"A {parsed.resource_type} cannot be associated with a registration.",
+                          [FieldViolation("ResourceId", f"Unsupported resource type {parsed.resource_type}")])
+        if parsed.resource_type == REGISTRATION:
+            return records.find(ctx, value)
+    elif value.startswith("registration-"):
+        return records.find(ctx, value)
+    return identities.resolve(ctx, value, kinds=(identities.PHONE_NUMBER, identities.SENDER_ID), field="ResourceId")
 
 
 def metadata(resource: Record) -> dict[str, Any]:

@@ -85,7 +85,20 @@ def save(ctx: Context, registration: Record, **changes: Any) -> Record:
 
 
 def associations(ctx: Context, registration: Record) -> list[Record]:
-    return resources.list_of(ctx.tx, ctx.scope, ASSOCIATION, parent_id=registration.resource_id)
+    """The registration's associations, oldest first: the stored ones, and phone numbers requested with its
+    RegistrationId ("to attach your phone number for an external registration process"), adopted as such."""
+    stored = resources.list_of(ctx.tx, ctx.scope, ASSOCIATION, parent_id=registration.resource_id)
+    known = {record.name for record in stored}
+    adopted = [Record(ASSOCIATION, f"{registration.resource_id}|{phone.arn}", phone.arn, "", phone.created_at,
+                      phone_metadata(phone), parent_id=registration.resource_id, seq=phone.seq)
+               for phone in resources.list_of(ctx.tx, ctx.scope, "phone-number")
+               if phone.data.get("RegistrationId") == registration.resource_id and phone.arn not in known]
+    return sorted(stored + adopted, key=lambda record: record.seq)
+
+
+def phone_metadata(phone: Record) -> dict[str, Any]:
+    return {"ResourceArn": phone.arn, "ResourceId": phone.resource_id, "ResourceType": phone.resource_type,
+            "IsoCountryCode": phone.data["IsoCountryCode"], "PhoneNumber": phone.data["PhoneNumber"]}
 
 
 def associations_of_resource(ctx: Context, resource_arn: str) -> list[Record]:

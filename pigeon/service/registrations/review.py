@@ -134,8 +134,8 @@ def identity_registered(ctx: Context, identity: Record) -> bool:
     return registration is not None and settle(ctx, registration).data["RegistrationStatus"] == "COMPLETE"
 
 
-def decide(ctx: Context, registration: Record, decision: str, reason: str | None,
-           field_reasons: dict[str, str] | None = None) -> dict[str, Any]:
+def decide(ctx: Context, registration: Record, decision: Any, reason: Any,
+           field_reasons: Any = None) -> dict[str, Any]:
     """Apply an operator's decision to the registration's version under review."""
     if decision not in DECISIONS:
         raise Invalid("FIELD_VALIDATION_FAILED", f"Decision must be one of {', '.join(DECISIONS)}",
@@ -161,8 +161,8 @@ def decide(ctx: Context, registration: Record, decision: str, reason: str | None
             "RegistrationVersionStatus": version.data["RegistrationVersionStatus"]}
 
 
-def review_registration(runtime: Any, registration_id: str, decision: str, reason: str | None = None,
-                        field_reasons: dict[str, str] | None = None) -> dict[str, Any]:
+def review_registration(runtime: Any, registration_id: str, decision: Any, reason: Any = None,
+                        field_reasons: Any = None) -> dict[str, Any]:
     """The operator's review (``POST /_pigeon/registrations/{id}/review``, ``pigeon registration-review``):
     the registration is found by id or ARN in whichever account and region holds it."""
     with runtime.store.transaction(write=True) as tx:

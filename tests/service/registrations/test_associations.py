@@ -120,3 +120,27 @@ def test_gb_sender_id_becomes_registered_on_approval(client, server):
                   ResourceId="ACMEGB/GB")["Reason"] == "INVALID_REGISTRATION_ASSOCIATION"
     assert _error(client.list_registration_associations, RegistrationId=registration,
                   Filters=[{"Name": "colour", "Values": ["x"]}])["Code"] == "ValidationException"
+
+
+def test_number_requested_with_a_registration_id_is_associated(client, server):
+    registration = client.create_registration(RegistrationType=TOLL_FREE)["RegistrationId"]
+    number = client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
+                                         NumberType="TOLL_FREE", RegistrationId=registration)
+    listed = client.list_registration_associations(RegistrationId=registration)["RegistrationAssociations"]
+    assert [(a["ResourceId"], a["PhoneNumber"]) for a in listed] == [(number["PhoneNumberId"], number["PhoneNumber"])]
+    fill(client, registration, TOLL_FREE)
+    client.submit_registration_version(RegistrationId=registration)
+    other = client.create_registration(RegistrationType=TOLL_FREE)["RegistrationId"]
+    taken = _error(client.create_registration_association, RegistrationId=other, ResourceId=number["PhoneNumberArn"])
+    assert taken["Reason"] == "PHONE_NUMBER_ASSOCIATED_TO_REGISTRATION"
+
+
+def test_sender_id_by_name_and_unknown_identities(client, account_id):
+    client.request_sender_id(SenderId="SOLOGB", IsoCountryCode="GB")
+    registration = client.create_registration(RegistrationType="GB_SENDER_ID_REGISTRATION")["RegistrationId"]
+    assert client.create_registration_association(RegistrationId=registration, ResourceId="SOLOGB")["ResourceId"] == "SOLOGB/GB"
+    unknown = _error(client.create_registration_association, RegistrationId=registration, ResourceId="NOSUCH/GB")
+    assert (unknown["Code"], unknown["ResourceType"]) == ("ResourceNotFoundException", "sender-id")
+    pool_arn = f"arn:aws:sms-voice:us-east-1:{account_id}:pool/pool-{'1' * 32}"
+    assert _error(client.create_registration_association, RegistrationId=registration,
+                  ResourceId=pool_arn)["Reason"] == "INVALID_REGISTRATION_ASSOCIATION"
