@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.protocol.test_wire import TARGET, post
 from tests.support.errors import error_of
 
 CHANNEL = "arn:aws:sns:us-east-1:111122223333:inbound"
@@ -205,3 +206,14 @@ def test_delete_pool_disassociates_and_respects_deletion_protection(client):
     assert client.release_phone_number(PhoneNumberId=made["PhoneNumberId"])["Status"] == "DELETED"
     assert client.release_sender_id(SenderId="GONE", IsoCountryCode="GB")["SenderId"] == "GONE"
     assert error(client.describe_pools, PoolIds=[pool["PoolId"]])["Code"] == "ResourceNotFoundException"
+
+
+def test_private_members_never_reach_the_wire(server, client, account_id):
+    made = number(client)
+    client.request_sender_id(SenderId="WIRE", IsoCountryCode="GB")
+    pool_of(client, "WIRE", iso="GB")
+    for operation, member in (("DescribePhoneNumbers", "PhoneNumbers"), ("DescribeSenderIds", "SenderIds")):
+        body = post(server, TARGET + operation, account=account_id).json()
+        assert body[member], operation
+        assert not [key for item in body[member] for key in item if key.startswith("_")], operation
+    assert made["PhoneNumberId"] in str(post(server, TARGET + "DescribePhoneNumbers", account=account_id).json())
