@@ -125,3 +125,21 @@ def test_web_url_is_fetched(client, web):
     assert created["AttachmentStatus"] == "UPLOAD_COMPLETE"
     assert _error(client.create_registration_attachment, AttachmentUrl=f"{web}/notes.txt")["Reason"] == "ATTACHMENT_TYPE_NOT_SUPPORTED"
     assert _error(client.create_registration_attachment, AttachmentUrl=f"{web}/absent.png")["Reason"] == "RESOURCE_NOT_ACCESSIBLE"
+
+
+def test_aws_cli_uploads_a_file_body(aws_cli, tmp_path):
+    path = tmp_path / "loa.pdf"
+    path.write_bytes(PDF)
+    created = aws_cli("create-registration-attachment", "--attachment-body", f"fileb://{path}")
+    assert created["AttachmentStatus"] == "UPLOAD_COMPLETE"
+    listed = aws_cli("describe-registration-attachments")["RegistrationAttachments"]
+    assert [a["RegistrationAttachmentId"] for a in listed] == [created["RegistrationAttachmentId"]]
+
+
+def test_account_quota_on_attachments(client, server):
+    for _ in range(10):
+        for _ in range(10):
+            client.create_registration_attachment(AttachmentBody=PNG)
+        server.advance_clock(86400 + 1)
+    error = _error(client.create_registration_attachment, AttachmentBody=PNG)
+    assert (error["Code"], error["Reason"]) == ("ServiceQuotaExceededException", "REGISTRATION_ATTACHMENTS_PER_ACCOUNT")

@@ -89,3 +89,18 @@ def test_account_limits_count_registrations(client):
     client.create_registration(RegistrationType=BRAND)
     limits = {limit["Name"]: limit for limit in client.describe_account_limits()["AccountLimits"]}
     assert limits["REGISTRATIONS"]["Used"] == 1
+
+
+def test_account_quota_on_registrations(client):
+    for _ in range(100):
+        client.create_registration(RegistrationType="US_TEN_DLC_BRAND_VETTING")
+    error = _error(client.create_registration, RegistrationType=BRAND)
+    assert (error["Code"], error["Reason"]) == ("ServiceQuotaExceededException", "REGISTRATIONS_PER_ACCOUNT")
+
+
+def test_tags_on_registrations_and_attachments(client):
+    registration = client.create_registration(RegistrationType=BRAND)["RegistrationArn"]
+    attachment = client.create_registration_attachment(AttachmentBody=b"%PDF-1.4 tiny")["RegistrationAttachmentArn"]
+    for arn in (registration, attachment):
+        client.tag_resource(ResourceArn=arn, Tags=[{"Key": "owner", "Value": "ops"}])
+        assert client.list_tags_for_resource(ResourceArn=arn)["Tags"] == [{"Key": "owner", "Value": "ops"}]

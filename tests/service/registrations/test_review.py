@@ -124,3 +124,14 @@ def test_attachment_png_is_accepted_as_field_value(client):
     put = client.put_registration_field_value(RegistrationId=registration_id, FieldPath="messagingUseCase.optInImage",
                                               RegistrationAttachmentId=attachment_id)
     assert put["RegistrationAttachmentId"] == attachment_id
+
+
+def test_review_rejects_malformed_bodies(client, server):
+    registration_id = submitted(client, BRAND)
+    bad = review(server, registration_id, "DENY", FieldReasons=["not", "a", "map"])
+    assert bad.status_code == 400 and bad.json()["__type"] == "ValidationException"
+    import requests
+
+    garbage = requests.post(f"{server.url}/_pigeon/registrations/{registration_id}/review", data=b"{nope", timeout=10)
+    assert garbage.status_code == 400 and garbage.json()["Reason"] == "CANNOT_PARSE"
+    assert client.describe_registrations(RegistrationIds=[registration_id])["Registrations"][0]["RegistrationStatus"] == "SUBMITTED"
