@@ -48,6 +48,34 @@ def load(ctx: Context, registration_id: str, for_update: bool = False) -> Record
 
 
 def settle(ctx: Context, registration: Record) -> Record:
+    """Apply what time and other families changed since the registration was last written: a due
+    auto-approval, and identities deleted since (see ``_close_if_orphaned``)."""
+    return _close_if_orphaned(ctx, _auto_approve(ctx, registration))
+
+
+def _close_if_orphaned(ctx: Context, registration: Record) -> Record:
+    """"CLOSED: The phone number or sender ID has been deleted and you must also delete the registration": when
+    every associated identity is gone and the type's DisassociationBehavior is DISASSOCIATE_ALL_CLOSES_REGISTRATION.
+    Associations of deleted identities are dropped."""
+    if registration.data["RegistrationStatus"] != "COMPLETE":
+        return registration
+    stored = resources.list_of(ctx.tx, ctx.scope, records.ASSOCIATION, parent_id=registration.resource_id)
+    identities = [a for a in stored if a.data["ResourceType"] in IDENTITY_TYPES]
+    gone = [a for a in identities
+            if resources.get(ctx.tx, ctx.scope, a.data["ResourceType"], a.data["ResourceId"]) is None]
+    if not gone:
+        return registration
+    for association in gone:
+        resources.delete(ctx.tx, association)
+    definition = definitions.type_definition(registration.data["RegistrationType"])
+    closing = {a.wire["ResourceType"] for a in definition.associations
+               if a.disassociation == "DISASSOCIATE_ALL_CLOSES_REGISTRATION"}
+    if len(gone) == len(identities) and any(a.data["ResourceType"] in closing for a in gone):
+        registration = records.save(ctx, registration, RegistrationStatus="CLOSED")
+    return registration
+
+
+def _auto_approve(ctx: Context, registration: Record) -> Record:
     delay = ctx.settings.registration_auto_approve_seconds
     if delay is None:
         return registration

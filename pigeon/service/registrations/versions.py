@@ -56,6 +56,9 @@ def _values_to_copy(ctx: Context, registration: Record) -> dict[str, Any]:
 def create_registration_version(ctx: Context, params: Params) -> Result:
     registration = review.load(ctx, params["RegistrationId"], for_update=True)
     current = records.current_version(ctx, registration)
+    if registration.data["RegistrationStatus"] == "CLOSED":
+        raise Conflict("CREATE_REGISTRATION_VERSION_NOT_ALLOWED", REGISTRATION, registration.resource_id,
+                       "The registration is CLOSED: its identity was deleted; delete the registration.")
     if current.data["RegistrationVersionStatus"] in ("DRAFT", *UNDER_REVIEW):
         raise _refuse("CREATE_REGISTRATION_VERSION_NOT_ALLOWED", registration, current, "create a new version")
     quotas.check(ctx, "REGISTRATION_VERSIONS_CREATED_PER_DAY", _versions_created_today(ctx))

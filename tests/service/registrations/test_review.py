@@ -135,3 +135,19 @@ def test_review_rejects_malformed_bodies(client, server):
     garbage = requests.post(f"{server.url}/_pigeon/registrations/{registration_id}/review", data=b"{nope", timeout=10)
     assert garbage.status_code == 400 and garbage.json()["Reason"] == "CANNOT_PARSE"
     assert client.describe_registrations(RegistrationIds=[registration_id])["Registrations"][0]["RegistrationStatus"] == "SUBMITTED"
+
+
+def test_releasing_the_registered_sender_id_closes_the_registration(client, server):
+    registration_id = client.create_registration(RegistrationType="AU_SENDER_ID_REGISTRATION")["RegistrationId"]
+    fill(client, registration_id, "AU_SENDER_ID_REGISTRATION")
+    client.put_registration_field_value(RegistrationId=registration_id, FieldPath="senderIdInfo.senderId", TextValue="GONEAU")
+    client.submit_registration_version(RegistrationId=registration_id)
+    assert review(server, registration_id, "APPROVE").status_code == 200
+    client.release_sender_id(SenderId="GONEAU", IsoCountryCode="AU")
+    info = client.describe_registrations(RegistrationIds=[registration_id])["Registrations"][0]
+    assert info["RegistrationStatus"] == "CLOSED"
+    assert client.list_registration_associations(RegistrationId=registration_id)["RegistrationAssociations"] == []
+    with pytest.raises(ClientError) as excinfo:
+        client.create_registration_version(RegistrationId=registration_id)
+    assert error_of(excinfo)["Reason"] == "CREATE_REGISTRATION_VERSION_NOT_ALLOWED"
+    assert client.delete_registration(RegistrationId=registration_id)["RegistrationStatus"] == "DELETED"
