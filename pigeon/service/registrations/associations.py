@@ -105,6 +105,9 @@ def _check_resource(ctx: Context, registration: Record, resource: Record) -> Non
             raise Conflict(reason, resource.resource_type, resource.resource_id,
                            f"{resource.resource_id} is already associated with registration {existing.parent_id}.")
     holder = resource.data.get("RegistrationId")
+    if resource.resource_type == "phone-number" and holder == registration.resource_id:
+        raise Conflict("RESOURCE_ALREADY_ASSOCIATED", resource.resource_type, resource.resource_id,
+                       f"{resource.resource_id} was requested with registration {holder}.")
     if resource.resource_type == "phone-number" and holder and holder != registration.resource_id and resources.get(
             ctx.tx, ctx.scope, REGISTRATION, holder) is not None:
         raise Conflict("PHONE_NUMBER_ASSOCIATED_TO_REGISTRATION", resource.resource_type, resource.resource_id,

@@ -128,6 +128,8 @@ def test_number_requested_with_a_registration_id_is_associated(client, server):
                                          NumberType="TOLL_FREE", RegistrationId=registration)
     listed = client.list_registration_associations(RegistrationId=registration)["RegistrationAssociations"]
     assert [(a["ResourceId"], a["PhoneNumber"]) for a in listed] == [(number["PhoneNumberId"], number["PhoneNumber"])]
+    again = _error(client.create_registration_association, RegistrationId=registration, ResourceId=number["PhoneNumberId"])
+    assert again["Reason"] == "RESOURCE_ALREADY_ASSOCIATED"
     fill(client, registration, TOLL_FREE)
     client.submit_registration_version(RegistrationId=registration)
     other = client.create_registration(RegistrationType=TOLL_FREE)["RegistrationId"]
