@@ -56,10 +56,14 @@ def _message(row: sa.Row) -> Message:
                    row.attempts, row.claimed_by, dict(row.payload))
 
 
+_INSERT = messages.insert()
+"""Built once: the hot path binds parameters to a statement SQLAlchemy has compiled and cached."""
+
+
 def enqueue(tx: Connection, scope: Scope, message: dict[str, Any]) -> None:
     """Insert a QUEUED message in the caller's (the request's) transaction."""
-    tx.execute(messages.insert().values(account_id=scope.account_id, region=scope.region, status=QUEUED,
-                                        attempts=0, updated_at=message["created_at"], **message))
+    tx.execute(_INSERT, {"account_id": scope.account_id, "region": scope.region, "status": QUEUED,
+                         "attempts": 0, "claimed_by": None, "updated_at": message["created_at"], **message})
 
 
 def claim(store: Store, worker: str, now: float, lease_seconds: float, limit: int) -> list[Message]:
@@ -146,11 +150,15 @@ def stale_submitted(tx: Connection, before: float, limit: int) -> list[Message]:
 # --- spend ---------------------------------------------------------------------------------------------
 
 
+_SPENT = sa.select(spend.c.amount_micros).where(
+    spend.c.account_id == sa.bindparam("account_id"), spend.c.region == sa.bindparam("region"),
+    spend.c.channel == sa.bindparam("channel"), spend.c.month == sa.bindparam("month"))
+
+
 def spent(tx: Connection, scope: Scope, channel: str, month: str) -> int:
     """Micro-dollars booked to the account in ``month`` on ``channel``."""
-    value = tx.execute(sa.select(spend.c.amount_micros).where(
-        spend.c.account_id == scope.account_id, spend.c.region == scope.region,
-        spend.c.channel == channel, spend.c.month == month)).scalar_one_or_none()
+    value = tx.execute(_SPENT, {"account_id": scope.account_id, "region": scope.region, "channel": channel,
+                                "month": month}).scalar_one_or_none()
     return int(value or 0)
 
 

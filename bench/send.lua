@@ -1,0 +1,24 @@
+-- wrk script: SendTextMessage from the simulator number in env PIGEON_ORIGINATION to AWS's US success
+-- simulator number (delivered by the simulated carrier), signed-looking like bench/request.lua.
+local account = os.getenv("PIGEON_ACCOUNT") or "123456789012"
+local origination = os.getenv("PIGEON_ORIGINATION")
+local body = string.format(
+  '{"DestinationPhoneNumber": "+14254147755", "OriginationIdentity": "%s", "MessageBody": "Your code is 123456"}',
+  origination)
+
+function request()
+  local headers = {
+    ["Content-Type"] = "application/x-amz-json-1.0",
+    ["X-Amz-Target"] = "PinpointSMSVoiceV2.SendTextMessage",
+    ["X-Amz-Date"] = "20260101T000000Z",
+    ["Authorization"] = "AWS4-HMAC-SHA256 Credential=" .. account ..
+      "/20260101/us-east-1/sms-voice/aws4_request, SignedHeaders=host;x-amz-date, Signature=00",
+  }
+  return wrk.format("POST", "/", headers, body)
+end
+
+function response(status, headers, body)
+  if status ~= 200 then
+    io.stderr:write("unexpected status " .. status .. ": " .. body .. "\n")
+  end
+end

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Sending benchmark: durable SendTextMessage accepted per second on one Pigeon process (SQLite), side by side
+# with the bare ASGI endpoint; then accepted -> final event per second (the dispatcher and the simulator
+# draining what was accepted). Needs wrk. Usage: bench/send.sh [seconds per run, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
+duration=${1:-10}
+py=.venv/bin/python
+data=$(mktemp -d)
+free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+cleanup() { kill $pigeon_pid $bare_pid 2>/dev/null || true; rm -rf "$data"; }
+trap cleanup EXIT
+pigeon_port=$(free_port); bare_port=$(free_port)
+printf "mps:\n  SIMULATOR: 1000000\ndispatcher: ${PIGEON_BENCH_DISPATCHER:-true}\n" > "$data/bench.yaml"
+PIGEON_CONFIG="$data/bench.yaml" $py -m pigeon serve --port "$pigeon_port" --data-dir "$data" --log-level warning \
+  2>>"$data/server.log" & pigeon_pid=$!
+$py bench/bare_asgi.py "$bare_port" & bare_pid=$!
+until curl -sf "http://127.0.0.1:$pigeon_port/_pigeon/health" >/dev/null; do sleep 0.05; done
+until curl -sf -X POST -d '{}' "http://127.0.0.1:$bare_port/" >/dev/null; do sleep 0.05; done
+origination=$($py - "$pigeon_port" <<'PY'
+import sys, boto3
+client = boto3.client("pinpoint-sms-voice-v2", endpoint_url=f"http://127.0.0.1:{sys.argv[1]}", region_name="us-east-1",
+                      aws_access_key_id="123456789012", aws_secret_access_key="x")
+print(client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
+                                  NumberType="SIMULATOR")["PhoneNumberId"])
+PY
+)
+export PIGEON_ORIGINATION=$origination
+counts() { $py - "$data/pigeon.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=30)
+print(db.execute("select count(*) from messages").fetchone()[0],
+      db.execute("select count(*) from events where is_final").fetchone()[0])
+PY
+}
+bare=$(wrk -t1 -c16 -d"${duration}s" -s bench/request.lua "http://127.0.0.1:$bare_port/" | awk '/Requests\/sec/ {print $2}')
+start=$($py -c 'import time; print(time.time())')
+wrk -t1 -c16 -d"${duration}s" --latency -s bench/send.lua "http://127.0.0.1:$pigeon_port/" 2>/tmp/wrk-send-errors.txt \
+  > "$data/wrk.txt"
+send=$(awk '/Requests\/sec/ {print $2}' "$data/wrk.txt")
+p99=$(awk '/ 99%/ {print $2}' "$data/wrk.txt")
+read -r accepted finals < <(counts)
+at_end_of_load=$finals
+while [ "$finals" -lt "$accepted" ]; do sleep 0.2; read -r accepted finals < <(counts); done
+drained=$($py -c "import time; print(round(time.time() - $start, 2))")
+rss_mb=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$pigeon_pid/status)
+pct() { $py -c "print(round(100 * $1 / $2, 1))"; }
+cat <<REPORT
+date:                     $(date -u +%Y-%m-%dT%H:%MZ)   cores: $(nproc)   wrk: 1 thread, 16 connections, ${duration}s
+bare ASGI endpoint:       $bare req/s
+SendTextMessage:          $send req/s ($(pct "$send" "$bare") % of bare), p99 $p99 (at full load)
+accepted:                 $accepted messages; final events when the load stopped: $at_end_of_load
+accepted -> final:        all $accepted final after ${drained}s ($($py -c "print(round($accepted / $drained))") per second overall)
+RSS after:                ${rss_mb} MB
+non-200 answers:          $(grep -c unexpected /tmp/wrk-send-errors.txt || true)
+REPORT
