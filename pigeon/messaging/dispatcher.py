@@ -157,20 +157,17 @@ class Dispatcher:
 
     def _write(self, decided: list[tuple[Message, Transition]], receipts: list[Receipt],
                now: float) -> list[tuple[dict[str, Any], str | None]]:
-        written: list[tuple[dict[str, Any], str | None]] = []
+        """All transitions of a cycle in one transaction: the batch's first, then the receipts (which may
+        follow a submit of the same batch)."""
         with self.store.transaction(write=True) as tx:
-            for message, transition in decided:
-                if outbox.apply(tx, message, transition, now):
-                    written += [(r, message.payload.get("ConfigurationSetName")) for r in transition.records]
+            applied = outbox.apply_all(tx, decided, now)
             current = outbox.get_many(tx, [receipt.message_id for receipt in receipts])
-            for receipt in receipts:
-                submitted = current.get(receipt.message_id)
-                if submitted is None or submitted.status != outbox.SUBMITTED:
-                    continue
-                transition = _receipt_transition(submitted, receipt, now)
-                if outbox.apply(tx, submitted, transition, now):
-                    written += [(r, submitted.payload.get("ConfigurationSetName")) for r in transition.records]
-        return written
+            followed = [(current[r.message_id], _receipt_transition(current[r.message_id], r, now))
+                        for r in receipts
+                        if r.message_id in current and current[r.message_id].status == outbox.SUBMITTED]
+            applied += outbox.apply_all(tx, followed, now)
+        return [(record, message.payload.get("ConfigurationSetName"))
+                for message, transition in applied for record in transition.records]
 
     def _publish(self, record: dict[str, Any], configuration_set: str | None) -> None:
         if self.sink is None:

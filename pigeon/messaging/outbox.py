@@ -100,33 +100,48 @@ class Transition:
     """(channel, month, micro-dollars) to book to the message's account when this change applies."""
 
 
-def apply(tx: Connection, message: Message, transition: Transition, now: float) -> bool:
-    """Apply one transition if the row is still as expected; write its events and spend. False if not."""
-    condition = sa.and_(_M.message_id == transition.message_id, _M.status == transition.expected)
-    if transition.expected == CLAIMED:
-        condition = sa.and_(condition, _M.claimed_by == transition.claimed_by)
-    values: dict[str, Any] = {"status": transition.status, "updated_at": now}
-    if transition.due_at is not None:
-        values["due_at"] = transition.due_at
-    if transition.attempted:
-        values["attempts"] = _M.attempts + 1
-    if transition.payload_changes:
-        values["payload"] = {**message.payload, **transition.payload_changes}
-    if tx.execute(messages.update().where(condition).values(**values)).rowcount != 1:
-        return False
-    for record in transition.records:
-        append_event(tx, message, record, now)
-    if transition.charge is not None:
-        add_spend(tx, message.scope, *transition.charge)
-    return True
+_GUARDED_UPDATE = messages.update().where(
+    _M.message_id == sa.bindparam("b_message_id"), _M.status == sa.bindparam("b_expected"),
+    sa.or_(_M.status != CLAIMED, _M.claimed_by == sa.bindparam("b_claimed_by")),
+).values(status=sa.bindparam("status"), due_at=sa.bindparam("due_at"), updated_at=sa.bindparam("updated_at"),
+         attempts=_M.attempts + sa.bindparam("attempted"), payload=sa.bindparam("payload", type_=messages.c.payload.type))
+_INSERT_EVENT = events.insert()
 
 
-def append_event(tx: Connection, message: Message, record: dict[str, Any], now: float) -> None:
-    tx.execute(events.insert().values(
-        account_id=message.account_id, region=message.region, message_id=message.message_id,
-        event_type=record["eventType"], is_final=record["isFinal"],
-        configuration_set=message.payload.get("ConfigurationSetName"), created_at=now, record=record,
-    ))
+def apply_all(tx: Connection, changes: Sequence[tuple[Message, Transition]], now: float) -> list[tuple[Message, Transition]]:
+    """Apply each transition whose row is still as expected; write their events (one batch) and book their
+    spend (one upsert per account, channel and month). Returns the transitions that applied."""
+    applied = [(message, transition) for message, transition in changes if _update(tx, message, transition, now)]
+    rows = [_event_row(message, record, now) for message, transition in applied for record in transition.records]
+    if rows:
+        tx.execute(_INSERT_EVENT, rows)
+    charges: dict[tuple[Scope, str, str], int] = {}
+    for message, transition in applied:
+        if transition.charge is not None:
+            channel, month, micros = transition.charge
+            key = (message.scope, channel, month)
+            charges[key] = charges.get(key, 0) + micros
+    for (scope, channel, month), micros in charges.items():
+        add_spend(tx, scope, channel, month, micros)
+    return applied
+
+
+def _update(tx: Connection, message: Message, transition: Transition, now: float) -> bool:
+    result = tx.execute(_GUARDED_UPDATE, {
+        "b_message_id": transition.message_id, "b_expected": transition.expected,
+        "b_claimed_by": transition.claimed_by, "status": transition.status,
+        "due_at": transition.due_at if transition.due_at is not None else now, "updated_at": now,
+        "attempted": 1 if transition.attempted else 0,
+        "payload": {**message.payload, **transition.payload_changes},
+    })
+    return result.rowcount == 1
+
+
+def _event_row(message: Message, record: dict[str, Any], now: float) -> dict[str, Any]:
+    return {"account_id": message.account_id, "region": message.region, "message_id": message.message_id,
+            "event_type": record["eventType"], "is_final": record["isFinal"],
+            "configuration_set": message.payload.get("ConfigurationSetName"), "created_at": now,
+            "published_at": None, "record": record}
 
 
 def get(tx: Connection, message_id: str) -> Message | None:
