@@ -6,6 +6,7 @@ import functools
 from typing import Any
 
 from pigeon.admin.api import build_admin
+from pigeon.deliveries.worker import DeliveryWorker, build_delivery_worker
 from pigeon.messaging.dispatcher import Dispatcher
 from pigeon.messaging.worker import build_dispatcher
 from pigeon.protocol.handler import ApiHandler
@@ -33,6 +34,7 @@ def build_app(runtime: Runtime) -> Any:
     )
     admin = build_admin(runtime)
     dispatcher: Dispatcher | None = None
+    delivery_worker: DeliveryWorker | None = None
 
     async def read_body(receive: Any) -> bytes:
         chunks = []
@@ -43,7 +45,7 @@ def build_app(runtime: Runtime) -> Any:
                 return b"".join(chunks)
 
     async def app(scope: Scope, receive: Any, send: Any) -> None:
-        nonlocal dispatcher
+        nonlocal dispatcher, delivery_worker
         if scope["type"] == "http" and scope["path"] == "/" and scope["method"] == "POST":  # the hot path first
             message = await receive()
             body = message.get("body", b"")
@@ -62,10 +64,14 @@ def build_app(runtime: Runtime) -> Any:
                     if runtime.settings.dispatcher:
                         dispatcher = build_dispatcher(runtime)
                         dispatcher.start()
+                        delivery_worker = build_delivery_worker(runtime)
+                        delivery_worker.start()
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
                     if dispatcher is not None:
                         dispatcher.stop()
+                    if delivery_worker is not None:
+                        delivery_worker.stop()
                     runtime.close()
                     await send({"type": "lifespan.shutdown.complete"})
                     return

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pigeon import __version__
+from pigeon.admin.deliveries import routes as delivery_routes
 from pigeon.admin.messages import routes as message_routes
 from pigeon.errors import FieldViolation, Invalid, ServiceError
 from pigeon.runtime import Runtime
@@ -101,5 +102,6 @@ def build_admin(runtime: Runtime) -> Starlette:
         Route("/_pigeon/accounts/{account_id}", get_account, methods=["GET"]),
         Route("/_pigeon/clock", clock, methods=["GET", "POST"]),
         *message_routes(runtime),
+        *delivery_routes(runtime),
     ]
     return Starlette(routes=routes)

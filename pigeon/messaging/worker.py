@@ -19,10 +19,15 @@ def build_dispatcher(runtime: Any, sink: EventSink | None = None) -> Dispatcher:
 
 
 def run_worker(runtime: Any) -> int:
-    """``pigeon worker``: dispatch until SIGINT or SIGTERM."""
+    """``pigeon worker``: dispatch messages and send deliveries until SIGINT or SIGTERM."""
+    from pigeon.deliveries.worker import build_delivery_worker
+
     dispatcher = build_dispatcher(runtime)
+    delivery_worker = build_delivery_worker(runtime)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: dispatcher._stop.set())
+    delivery_worker.start()
     dispatcher.run()
+    delivery_worker.stop()
     dispatcher.connector.close()
     return 0

@@ -121,3 +121,23 @@ spend = sa.Table(
     sa.Column("month", sa.String(7), primary_key=True),
     sa.Column("amount_micros", sa.BigInteger, nullable=False),
 )
+
+deliveries = sa.Table(
+    "deliveries",
+    metadata,
+    sa.Column("delivery_id", sa.String(36), primary_key=True),
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),
+    sa.Column("target", Json, nullable=False),
+    sa.Column("payload", Json, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("due_at", sa.Float, nullable=False),
+    sa.Column("claimed_by", sa.String(128)),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Index("ix_deliveries_due", "status", "due_at"),
+    sa.Index("ix_deliveries_scope", "account_id", "region", "created_at"),
+)

@@ -1,0 +1,27 @@
+"""Inspection of outbound side effects: ``GET /_pigeon/deliveries?account=&status=&kind=``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from pigeon import deliveries
+
+
+def routes(runtime: Any) -> list[Route]:
+    async def list_deliveries(request: Request) -> Response:
+        query = request.query_params
+        with runtime.store.transaction(write=False) as tx:
+            found = deliveries.listing(tx, query.get("account"), query.get("status"), query.get("kind"))
+        body = {"Deliveries": [{
+            "DeliveryId": d.delivery_id, "AccountId": d.account_id, "Region": d.region, "Kind": d.kind,
+            "Status": d.status, "Attempts": d.attempts, "Target": d.target, "Payload": d.payload,
+            "LastError": d.last_error, "CreatedTimestamp": d.created_at,
+        } for d in found]}
+        return Response(orjson.dumps(body), media_type="application/json")
+
+    return [Route("/_pigeon/deliveries", list_deliveries, methods=["GET"])]

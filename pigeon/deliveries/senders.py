@@ -1,0 +1,44 @@
+"""How each kind of delivery is sent: event destinations, SNS topics (two-way), signed webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+from botocore.exceptions import BotoCoreError, ClientError
+
+from pigeon.aws import AwsClients, AwsTarget
+from pigeon.events.destinations import DeliveryError, EventPublisher
+from pigeon.inbound import webhook
+from pigeon.settings import Settings
+
+Sender = Callable[[Mapping[str, Any], Mapping[str, Any], str], None]
+"""sender(target, payload, delivery_id); raises DeliveryError (or WebhookError) to be retried."""
+
+
+def aws_target(settings: Settings) -> AwsTarget:
+    return AwsTarget(settings.aws_endpoint_url, settings.aws_access_key_id, settings.aws_secret_access_key,
+                     settings.aws_region or settings.default_region)
+
+
+def build_senders(settings: Settings) -> dict[str, Sender]:
+    target = aws_target(settings)
+    publisher = EventPublisher(target)
+    clients = AwsClients(target)
+
+    def to_event_destination(destination: Mapping[str, Any], record: Mapping[str, Any], _: str) -> None:
+        publisher.publish(destination, record)
+
+    def to_sns(destination: Mapping[str, Any], message: Mapping[str, Any], _: str) -> None:
+        topic_arn = destination["TopicArn"]
+        region = topic_arn.split(":")[3] or None
+        try:
+            clients.client("sns", region).publish(TopicArn=topic_arn, Message=orjson.dumps(message).decode())
+        except (ClientError, BotoCoreError) as error:
+            raise DeliveryError(str(error)) from error
+
+    def to_webhook(destination: Mapping[str, Any], body: Mapping[str, Any], delivery_id: str) -> None:
+        webhook.deliver(destination["Url"], destination.get("Secret", ""), orjson.dumps(body), delivery_id)
+
+    return {"event-destination": to_event_destination, "sns": to_sns, "webhook": to_webhook}

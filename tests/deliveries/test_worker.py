@@ -1,0 +1,151 @@
+"""The deliveries queue with a real store (SQLite and PostgreSQL), a real moto_server and a real webhook
+receiver: sent once, retried with backoff, failed after the limit, never lost."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import threading
+from pathlib import Path
+
+import pytest
+
+from pigeon import deliveries
+from pigeon.clock import Clock
+from pigeon.deliveries.senders import build_senders
+from pigeon.deliveries.worker import DeliveryWorker
+from pigeon.inbound.webhook import SIGNATURE_HEADER, verify_signature
+from pigeon.runtime import Runtime
+from pigeon.scope import Scope
+from pigeon.settings import Settings
+from tests.conftest import BACKENDS
+from tests.support.moto import MotoServer
+
+SCOPE = Scope("123456789012", "us-east-1")
+
+
+@pytest.fixture(scope="module")
+def moto():
+    server = MotoServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def runtime(request, tmp_path: Path, database_factory, moto):
+    settings = Settings(data_dir=tmp_path, database_url=database_factory(request.param), aws_endpoint_url=moto.url,
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    runtime = Runtime(settings, Clock())
+    runtime.start()
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def worker(runtime):
+    return DeliveryWorker(runtime.store, runtime.clock, build_senders(runtime.settings))
+
+
+class Receiver(http.server.BaseHTTPRequestHandler):
+    bodies: list[bytes] = []
+    failures_left = 0
+
+    def do_POST(self):  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        if Receiver.failures_left > 0:
+            Receiver.failures_left -= 1
+            self.send_response(503)
+        elif verify_signature("s3cret", self.headers[SIGNATURE_HEADER], body):
+            Receiver.bodies.append(body)
+            self.send_response(204)
+        else:
+            self.send_response(401)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook_url():
+    Receiver.bodies, Receiver.failures_left = [], 0
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/inbound"
+    server.shutdown()
+
+
+def enqueue(runtime, kind, target, payload) -> str:
+    with runtime.store.transaction() as tx:
+        return deliveries.enqueue(tx, SCOPE, kind, target, payload, runtime.clock.now())
+
+
+def statuses(runtime) -> dict[str, tuple[str, int]]:
+    with runtime.store.transaction(write=False) as tx:
+        return {d.delivery_id: (d.status, d.attempts) for d in deliveries.listing(tx, SCOPE.account_id)}
+
+
+def test_sns_delivery_is_published_once(runtime, worker, moto):
+    sns, sqs = moto.client("sns"), moto.client("sqs")
+    topic = sns.create_topic(Name=f"two-way-{id(runtime)}")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName=f"two-way-{id(runtime)}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    delivery_id = enqueue(runtime, "sns", {"TopicArn": topic}, {"messageBody": "hello"})
+    assert worker.run_once() == 1
+    assert statuses(runtime)[delivery_id] == ("DONE", 1)
+    assert worker.run_once() == 0
+    bodies = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1)["Messages"]]
+    assert bodies == [{"messageBody": "hello"}]
+
+
+def test_webhook_failures_are_retried_with_backoff(runtime, worker, webhook_url):
+    Receiver.failures_left = 2
+    delivery_id = enqueue(runtime, "webhook", {"Url": webhook_url, "Secret": "s3cret"}, {"n": 1})
+    worker.run_once()
+    assert statuses(runtime)[delivery_id] == ("PENDING", 1)
+    assert worker.run_once() == 0  # not due yet: the first retry waits a second
+    runtime.clock.advance(1.0)
+    worker.run_once()
+    assert statuses(runtime)[delivery_id] == ("PENDING", 2)
+    runtime.clock.advance(2.0)
+    worker.run_once()
+    assert statuses(runtime)[delivery_id] == ("DONE", 3)
+    assert [json.loads(body) for body in Receiver.bodies] == [{"n": 1}]
+
+
+def test_delivery_fails_after_the_attempt_limit(runtime, worker):
+    delivery_id = enqueue(runtime, "sns", {"TopicArn": "arn:aws:sns:us-east-1:123456789012:missing"}, {"x": 1})
+    for _ in range(deliveries.MAX_ATTEMPTS):
+        worker.run_once()
+        runtime.clock.advance(deliveries.RETRY_MAX_SECONDS)
+    status, attempts = statuses(runtime)[delivery_id]
+    assert (status, attempts) == ("FAILED", deliveries.MAX_ATTEMPTS)
+
+
+def test_claimed_but_unfinished_deliveries_are_taken_again_after_the_lease(runtime, webhook_url):
+    delivery_id = enqueue(runtime, "webhook", {"Url": webhook_url, "Secret": "s3cret"}, {"n": 2})
+    crashed = deliveries.claim(runtime.store, "crashed-worker", runtime.clock.now(), 60.0, 10)
+    assert [d.delivery_id for d in crashed] == [delivery_id]
+    survivor = DeliveryWorker(runtime.store, runtime.clock, build_senders(runtime.settings))
+    assert survivor.run_once() == 0
+    runtime.clock.advance(61.0)
+    assert survivor.run_once() == 1
+    assert statuses(runtime)[delivery_id] == ("DONE", 1)
+
+
+def test_unknown_kind_is_refused(runtime):
+    with pytest.raises(ValueError):
+        enqueue(runtime, "carrier-pigeon", {}, {})
+
+
+def test_backoff_doubles_up_to_the_cap():
+    assert [deliveries.backoff(n) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 8.0]
+    assert deliveries.backoff(40) == deliveries.RETRY_MAX_SECONDS
+
+
+def test_inspection_lists_deliveries(server):
+    import requests
+
+    answer = requests.get(server.url + "/_pigeon/deliveries?account=999999999999", timeout=5)
+    assert answer.status_code == 200 and answer.json() == {"Deliveries": []}
