@@ -53,13 +53,25 @@ def send_text_message(ctx: Context, params: Params) -> Result:
                                 configuration_set.get("DefaultSenderId"))
     segmentation = encoding.segment(body)
     check_destination_allowed(ctx, origin, destination)
+    return {"MessageId": accept_text(ctx, params, origin, destination, configuration_set, message_type,
+                                     segmentation)}
+
+
+def accept_text(ctx: Context, params: Params, origin: Origin, destination: Destination,
+                configuration_set: dict[str, Any], message_type: str, segmentation: encoding.Segmentation) -> str:
+    """Price an admitted text message, check MaxPrice and the spend limit, and queue it (unless DryRun).
+
+    Returns the MessageId. Automatic responses to inbound messages (pigeon/inbound) come in here too, after
+    their own admission (a reply goes back from the number that was written to).
+    """
+    body = params["MessageBody"]
     price = pricing.price_of("TEXT", destination.iso_country, origin.number_type, message_type,
                              segmentation.part_count)
     check_price(params.get("MaxPrice"), price, "MaxPrice")
     check_spend(ctx, "TEXT", price)
     message_id = ids.new_uuid()
     if params.get("DryRun"):
-        return {"MessageId": message_id}
+        return message_id
     payload = {
         "MessageBody": body, "Encoding": segmentation.encoding, "Parts": segmentation.part_count,
         "MessageType": message_type, "Context": params.get("Context") or {},
@@ -68,7 +80,7 @@ def send_text_message(ctx: Context, params: Params) -> Result:
         **_common(ctx, params, origin, destination, configuration_set, price),
     }
     _enqueue(ctx, message_id, "TEXT", origin, destination, params.get("TimeToLive"), payload)
-    return {"MessageId": message_id}
+    return message_id
 
 
 def _configuration_set(ctx: Context, name: str | None) -> dict[str, Any]:
