@@ -155,7 +155,8 @@ def match(ctx: Context, identity: Record, message_body: str) -> Keyword | None:
 
     Looked up case-insensitively in the number's own keywords, then its pool's (a pool's keywords apply
     to its numbers), then HELP and STOP, then the required opt-out words (ARRET, CANCEL, END, OPT-OUT,
-    OPTOUT, QUIT, REMOVE, STOP, TD, UNSUBSCRIBE), which answer OPT_OUT with the STOP message in force.
+    OPTOUT, QUIT, REMOVE, STOP, TD, UNSUBSCRIBE), which answer OPT_OUT with the STOP message in force,
+    then the opt-in words (START, UNSTOP), which answer OPT_IN.
     """
     text = _normal(message_body)
     if not text:
@@ -171,6 +172,8 @@ def match(ctx: Context, identity: Record, message_body: str) -> Keyword | None:
             return found
     stop = next(k for keywords in groups for k in keywords if _normal(k["Keyword"]) == "STOP")
     words = [{**stop, "Keyword": word} for word in _data()["opt_out_words"]]
+    words += [{"Keyword": word, "KeywordAction": "OPT_IN", "KeywordMessage": _data()["opt_in_message"]}
+              for word in _data()["opt_in_words"]]
     return _begins_with(text, words)
 
 
