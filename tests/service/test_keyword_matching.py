@@ -132,3 +132,10 @@ def test_describe_filters_end_user_opt_outs_in_the_store(run):
     assert described("true") == [NUMBER]
     assert described("false") == ["+12065550101"]
     assert described("false", "true") == [NUMBER, "+12065550101"]
+
+
+def test_start_and_unstop_opt_in_unless_the_number_claims_them(run, pooled_number):
+    assert run(keywords.match, pooled_number, "start")["KeywordAction"] == "OPT_IN"
+    assert run(keywords.match, pooled_number, "Unstop please")["Keyword"] == "UNSTOP"
+    run(_put, "phone-1", "START", "Starting the quiz", "AUTOMATIC_RESPONSE")
+    assert run(keywords.match, pooled_number, "start")["KeywordAction"] == "AUTOMATIC_RESPONSE"
