@@ -45,11 +45,12 @@ class Delivery:
     attempts: int
     created_at: float
     last_error: str | None
+    seq: int
 
 
 def _delivery(row: sa.Row) -> Delivery:
     return Delivery(row.delivery_id, row.account_id, row.region, row.kind, row.status, dict(row.target),
-                    dict(row.payload), row.attempts, row.created_at, row.last_error)
+                    dict(row.payload), row.attempts, row.created_at, row.last_error, row.seq)
 
 
 def enqueue(tx: Connection, scope: Scope, kind: str, target: Mapping[str, Any], payload: Mapping[str, Any],
@@ -68,14 +69,14 @@ def enqueue(tx: Connection, scope: Scope, kind: str, target: Mapping[str, Any], 
 
 def claim(store: Store, worker: str, now: float, lease_seconds: float, limit: int) -> list[Delivery]:
     """Take up to ``limit`` due deliveries for ``worker`` (PostgreSQL: side by side with SKIP LOCKED)."""
-    due = sa.select(_D.delivery_id).where(_D.status == PENDING, _D.due_at <= now).order_by(_D.due_at).limit(limit)
+    due = sa.select(_D.seq).where(_D.status == PENDING, _D.due_at <= now).order_by(_D.due_at, _D.seq).limit(limit)
     if not store.is_sqlite:
         due = due.with_for_update(skip_locked=True)
-    statement = (deliveries.update().where(_D.delivery_id.in_(due.scalar_subquery()))
+    statement = (deliveries.update().where(_D.seq.in_(due.scalar_subquery()))
                  .values(claimed_by=worker, due_at=now + lease_seconds, updated_at=now).returning(*deliveries.c))
     with store.transaction(write=True) as tx:
         claimed = [_delivery(row) for row in tx.execute(statement)]
-    return sorted(claimed, key=lambda delivery: delivery.created_at)
+    return sorted(claimed, key=lambda delivery: delivery.seq)  # in the order they were queued
 
 
 def backoff(attempts: int) -> float:
@@ -102,7 +103,7 @@ def finish(tx: Connection, delivery: Delivery, worker: str, now: float, error: s
 def listing(tx: Connection, account_id: str | None = None, status: str | None = None,
             kind: str | None = None, limit: int = 1000) -> list[Delivery]:
     """Deliveries oldest first, for the inspection API."""
-    query = sa.select(deliveries).order_by(_D.created_at).limit(limit)
+    query = sa.select(deliveries).order_by(_D.seq).limit(limit)
     for column, value in ((_D.account_id, account_id), (_D.status, status), (_D.kind, kind)):
         if value:
             query = query.where(column == value)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from pigeon.deliveries.events import for_events
 from pigeon.scope import Scope
 from pigeon.store.engine import Store
 from pigeon.store.schema import events, messages, spend
@@ -115,6 +116,8 @@ def apply_all(tx: Connection, changes: Sequence[tuple[Message, Transition]], now
     rows = [_event_row(message, record, now) for message, transition in applied for record in transition.records]
     if rows:
         tx.execute(_INSERT_EVENT, rows)
+        for_events(tx, ((message.scope, message.payload.get("ConfigurationSetName"), record)
+                        for message, transition in applied for record in transition.records), now)
     charges: dict[tuple[Scope, str, str], int] = {}
     for message, transition in applied:
         if transition.charge is not None:

@@ -19,7 +19,8 @@ Json = sa.JSON().with_variant(JSONB(), "postgresql")
 def upgrade() -> None:
     op.create_table(
         "deliveries",
-        sa.Column("delivery_id", sa.String(36), primary_key=True),
+        sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+        sa.Column("delivery_id", sa.String(36), nullable=False, unique=True),
         sa.Column("account_id", sa.String(12), nullable=False),
         sa.Column("region", sa.String(32), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
