@@ -33,6 +33,8 @@ EventSink = Callable[[dict[str, Any], str | None], None]
 
 NO_FINAL_RECEIPT_SECONDS = 72 * 3600
 """AWS ends a message UNKNOWN when no final carrier event arrives within 72 hours (aws-facts §2)."""
+SWEEP_SECONDS = 60.0
+"""How often (by the injected clock) a dispatcher looks for submitted messages that never got a receipt."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Dispatcher:
         self.limiter = RateLimiter()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._cycles = 0
+        self._next_sweep = 0.0
 
     # --- running ---------------------------------------------------------------------------------------
 
@@ -91,11 +93,11 @@ class Dispatcher:
     def run_once(self) -> int:
         """One cycle; returns how many messages it claimed."""
         now = self.clock.now()
-        self._cycles += 1
         claimed = outbox.claim(self.store, self.worker, now, self.config.lease_seconds, self.config.batch_size)
         decided = [(message, self._decide(message, now)) for message in claimed]
         receipts = self.connector.receipts()
-        if self._cycles % 500 == 1:
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_SECONDS
             decided += self._give_up_on_silent(now)
         written = self._write(decided, receipts, now) if decided or receipts else []
         for record, configuration_set in written:

@@ -1,0 +1,113 @@
+"""The dispatcher over a real store (a temp SQLite file), driven cycle by cycle with an injected clock:
+lease expiry hands a message to another worker and the first one's late result is discarded; a submitted
+message that never gets a receipt ends UNKNOWN after 72 hours; TTL before the first attempt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pigeon.carriers.base import Ack, Outgoing, Receipt
+from pigeon.carriers.simulator import SimulatorCarrier
+from pigeon.clock import Clock
+from pigeon.messaging import outbox, pricing
+from pigeon.messaging.dispatcher import DispatchConfig, Dispatcher
+from pigeon.runtime import Runtime
+from pigeon.scope import Scope
+from pigeon.service import load_families
+from pigeon.service.invoke import invoke
+from pigeon.settings import Settings
+from tests.messaging.support import US_SUCCESS
+
+SCOPE = Scope("111122223333", "us-east-1")
+
+
+class SilentSmsc:
+    """Accepts every message and never sends a delivery receipt."""
+
+    def submit(self, outgoing: Outgoing) -> Ack:
+        return Ack(True, f"silent-{outgoing.message_id}")
+
+    def receipts(self) -> list[Receipt]:
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    load_families()
+    instance = Runtime(Settings(data_dir=tmp_path), Clock())
+    instance.start()
+    yield instance
+    instance.close()
+
+
+def _send(runtime: Runtime, **extra: Any) -> str:
+    number = invoke(runtime, "RequestPhoneNumber", SCOPE, {
+        "IsoCountryCode": "US", "MessageType": "TRANSACTIONAL", "NumberCapabilities": ["SMS"],
+        "NumberType": "SIMULATOR"}, "request")
+    return invoke(runtime, "SendTextMessage", SCOPE, {
+        "DestinationPhoneNumber": US_SUCCESS, "MessageBody": "hi",
+        "OriginationIdentity": number["PhoneNumberId"], **extra}, "request")["MessageId"]
+
+
+def _dispatcher(runtime: Runtime, worker: str, connector: Any = None) -> Dispatcher:
+    return Dispatcher(runtime.store, runtime.clock, connector or SimulatorCarrier(),
+                      DispatchConfig(lease_seconds=30), worker=worker)
+
+
+def _final_events(runtime: Runtime, message_id: str) -> list[dict[str, Any]]:
+    with runtime.store.transaction(write=False) as tx:
+        return [e for e in outbox.list_events(tx, None, [message_id]) if e["isFinal"]]
+
+
+def test_expired_lease_goes_to_another_worker_and_the_late_result_is_dropped(runtime: Runtime) -> None:
+    message_id = _send(runtime)
+    [claimed] = outbox.claim(runtime.store, "worker-a", runtime.clock.now(), 30, 10)
+    assert claimed.message_id == message_id
+    assert outbox.claim(runtime.store, "worker-b", runtime.clock.now(), 30, 10) == []  # leased
+    runtime.clock.advance(31)
+    assert _dispatcher(runtime, "worker-b").run_once() == 1
+    assert len(_final_events(runtime, message_id)) == 1
+    late = _dispatcher(runtime, "worker-a")
+    transition = late._decide(claimed, runtime.clock.now())
+    with runtime.store.transaction() as tx:
+        assert outbox.apply_all(tx, [(claimed, transition)], runtime.clock.now()) == []
+    assert [e["eventType"] for e in _final_events(runtime, message_id)] == ["TEXT_DELIVERED"]
+
+
+def test_submitted_message_without_receipt_ends_unknown_after_72_hours(runtime: Runtime) -> None:
+    message_id = _send(runtime)
+    dispatcher = _dispatcher(runtime, "worker", SilentSmsc())
+    dispatcher.run_once()
+    assert _final_events(runtime, message_id) == []
+    runtime.clock.advance(72 * 3600 + 61)
+    dispatcher.run_once()
+    [final] = _final_events(runtime, message_id)
+    assert (final["eventType"], final["messageStatus"]) == ("TEXT_UNKNOWN", "UNKNOWN")
+
+
+def _spent(runtime: Runtime) -> int:
+    with runtime.store.transaction(write=False) as tx:
+        return outbox.spent(tx, SCOPE, "TEXT", pricing.month_of(runtime.clock.now()))
+
+
+def test_ttl_passed_before_the_first_attempt_expires_without_charge(runtime: Runtime) -> None:
+    message_id = _send(runtime, TimeToLive=5)
+    runtime.clock.advance(6)
+    _dispatcher(runtime, "worker").run_once()
+    [final] = _final_events(runtime, message_id)
+    assert (final["eventType"], final["totalMessagePrice"]) == ("TEXT_TTL_EXPIRED", 0.0)
+    assert _spent(runtime) == 0
+
+
+def test_spend_is_booked_once_per_delivered_message(runtime: Runtime) -> None:
+    for _ in range(3):
+        _send(runtime)
+    _dispatcher(runtime, "worker").run_once()
+    assert _spent(runtime) == 3 * 5810  # US simulator: USD 0.00581 a part, no carrier fee
