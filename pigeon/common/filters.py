@@ -1,12 +1,16 @@
 """Describe/List filters: AND across filters, OR within a filter's values; unknown names rejected.
 
 Each family declares a table ``{filter name: function(item) -> value or list of values}``; values are
-compared as strings (booleans as ``true``/``false``), as AWS does.
+compared as strings (booleans as ``true``/``false``), as AWS does. Filters that do not compare for equality
+(``...-begins-with``, ``...-before``, ``...-after``) are a ``Custom`` entry built with ``begins_with``,
+``before`` or ``after``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pigeon.errors import FieldViolation, Invalid
@@ -26,16 +30,75 @@ def _as_strings(value: Any) -> set[str]:
 
 
 def apply(
-    items: Iterable[T], filters: list[Mapping[str, Any]] | None, table: Mapping[str, Extractor], field: str = "Filters"
+    items: Iterable[T],
+    filters: list[Mapping[str, Any]] | None,
+    table: Mapping[str, Extractor | Custom],
+    field: str = "Filters",
 ) -> list[T]:
     """Keep the items that match every filter."""
     items = list(items)
     if not filters:
         return items
     check_names(filters, table, field)
-    compiled = [(table[f["Name"]], {str(v).lower() if isinstance(v, bool) else str(v) for v in f["Values"]})
-                for f in filters]
-    return [item for item in items if all(_as_strings(extract(item)) & wanted for extract, wanted in compiled)]
+    tests = [_compile(table[f["Name"]], f, field) for f in filters]
+    return [item for item in items if all(test(item) for test in tests)]
+
+
+@dataclass(frozen=True)
+class Custom:
+    """A filter that does not compare for equality: ``compile(name, values, field)`` checks the values
+    (raising ValidationException) and returns the test of one item."""
+
+    compile: Callable[[str, list[str], str], Callable[[Any], bool]]
+
+
+def _compile(entry: Extractor | Custom, given: Mapping[str, Any], field: str) -> Callable[[Any], bool]:
+    values = [str(v).lower() if isinstance(v, bool) else str(v) for v in given["Values"]]
+    if isinstance(entry, Custom):
+        return entry.compile(given["Name"], values, field)
+    wanted = set(values)
+    return lambda item: bool(_as_strings(entry(item)) & wanted)
+
+
+def begins_with(extract: Extractor) -> Custom:
+    """Matches when the item's value starts with any of the filter's values."""
+    def compile_(name: str, values: list[str], field: str) -> Callable[[Any], bool]:
+        return lambda item: any(value.startswith(tuple(values)) for value in _as_strings(extract(item)))
+    return Custom(compile_)
+
+
+def timestamp(value: str, name: str = "", field: str = "Filters") -> float:
+    """A filter value as epoch seconds: a number of seconds, or an ISO 8601 date-time (UTC if unzoned)."""
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid("INVALID_FILTER_VALUES", f"Invalid value for filter {name}: {value} is not a timestamp",
+                      [FieldViolation(f"{field}.Values", f"{value} is not a timestamp")]) from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+
+
+def before(extract: Callable[[Any], float | None], missing: float = float("inf")) -> Custom:
+    """Matches when the item's time (``missing`` when it has none) is earlier than any value."""
+    def compile_(name: str, values: list[str], field: str) -> Callable[[Any], bool]:
+        limit = max(timestamp(value, name, field) for value in values)
+        return lambda item: _or(extract(item), missing) < limit
+    return Custom(compile_)
+
+
+def after(extract: Callable[[Any], float | None], missing: float = float("inf")) -> Custom:
+    """Matches when the item's time (``missing`` when it has none) is later than any value."""
+    def compile_(name: str, values: list[str], field: str) -> Callable[[Any], bool]:
+        limit = min(timestamp(value, name, field) for value in values)
+        return lambda item: _or(extract(item), missing) > limit
+    return Custom(compile_)
+
+
+def _or(value: float | None, missing: float) -> float:
+    return missing if value is None else value
 
 
 def check_names(filters: list[Mapping[str, Any]] | None, table: Iterable[str], field: str = "Filters") -> None:
