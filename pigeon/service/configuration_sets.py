@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from pigeon.common import arns, filters, lookup, pagination, quotas, tags
+from pigeon.common import arns, lookup, quotas, tags
+from pigeon.common.describe import describe
 from pigeon.errors import Conflict
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
@@ -64,14 +65,7 @@ def delete_configuration_set(ctx: Context, params: Params) -> Result:
 
 @operation("DescribeConfigurationSets")
 def describe_configuration_sets(ctx: Context, params: Params) -> Result:
-    names = params.get("ConfigurationSetNames")
-    if names:
-        found = {record.seq: record for record in (find(ctx, name) for name in names)}
-        records = [found[seq] for seq in sorted(found)]
-    else:
-        records = resources.list_of(ctx.tx, ctx.scope, RESOURCE_TYPE)
-    records = filters.apply(records, params.get("Filters"), FILTERS)
-    chunk, token = pagination.page(ctx, records, params.get("NextToken"), params.get("MaxResults"), pagination.by_seq)
+    chunk, token = describe(ctx, params, RESOURCE_TYPE, "ConfigurationSetNames", lambda name: find(ctx, name), FILTERS)
     return {"ConfigurationSets": [r.data for r in chunk], "NextToken": token}
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from pigeon.common import arns, filters, ids, lookup, pagination, quotas, tags
-from pigeon.errors import Conflict, FieldViolation, Invalid
+from pigeon.common import arns, filters, ids, lookup, quotas, tags
+from pigeon.common.describe import describe
+from pigeon.errors import Conflict
 from pigeon.protocol.model import enum_values
 from pigeon.service import identities, inventory
 from pigeon.service.context import Context, Params, Result
@@ -107,21 +108,9 @@ def request_phone_number(ctx: Context, params: Params) -> Result:
 def describe_phone_numbers(ctx: Context, params: Params) -> Result:
     """Given numbers (an unknown one is an error) or all of the account's, filtered; Owner SHARED lists the
     numbers shared with the account (none: Pigeon shares no resources across accounts)."""
-    wanted = params.get("PhoneNumberIds")
-    if wanted and params.get("Owner"):
-        raise Invalid("PARAMETERS_CANNOT_BE_USED_TOGETHER", "Owner and PhoneNumberIds can't be used together.",
-                      [FieldViolation("Owner", "Not with PhoneNumberIds"), FieldViolation("PhoneNumberIds", "Not with Owner")])
     for name, enum in ENUM_FILTERS.items():
         filters.check_values(params.get("Filters"), name, enum_values(enum))
-    if wanted:
-        found = {record.seq: record for record in (find(ctx, value) for value in wanted)}
-        records = [found[seq] for seq in sorted(found)]
-    elif params.get("Owner") == "SHARED":
-        records = []
-    else:
-        records = resources.list_of(ctx.tx, ctx.scope, RESOURCE_TYPE)
-    records = filters.apply(records, params.get("Filters"), FILTERS)
-    chunk, token = pagination.page(ctx, records, params.get("NextToken"), params.get("MaxResults"), pagination.by_seq)
+    chunk, token = describe(ctx, params, RESOURCE_TYPE, "PhoneNumberIds", lambda value: find(ctx, value), FILTERS)
     return {"PhoneNumbers": [record.data for record in chunk], "NextToken": token}
 
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from pigeon.common import arns, filters, ids, lookup, pagination, quotas, tags
+from pigeon.common.describe import describe
 from pigeon.errors import Conflict, FieldViolation, Invalid, NotFound
 from pigeon.protocol.model import enum_values
 from pigeon.service import identities
@@ -95,21 +96,9 @@ def create_pool(ctx: Context, params: Params) -> Result:
 @operation("DescribePools")
 def describe_pools(ctx: Context, params: Params) -> Result:
     """Given pools (an unknown one is an error) or all of the account's, filtered."""
-    wanted = params.get("PoolIds")
-    if wanted and params.get("Owner"):
-        raise Invalid("PARAMETERS_CANNOT_BE_USED_TOGETHER", "Owner and PoolIds can't be used together.",
-                      [FieldViolation("Owner", "Not with PoolIds"), FieldViolation("PoolIds", "Not with Owner")])
     filters.check_values(params.get("Filters"), "status", enum_values("PoolStatus"))
     filters.check_values(params.get("Filters"), "message-type", enum_values("MessageType"))
-    if wanted:
-        found = {record.seq: record for record in (find(ctx, value) for value in wanted)}
-        records = [found[seq] for seq in sorted(found)]
-    elif params.get("Owner") == "SHARED":
-        records = []
-    else:
-        records = resources.list_of(ctx.tx, ctx.scope, RESOURCE_TYPE)
-    records = filters.apply(records, params.get("Filters"), FILTERS)
-    chunk, token = pagination.page(ctx, records, params.get("NextToken"), params.get("MaxResults"), pagination.by_seq)
+    chunk, token = describe(ctx, params, RESOURCE_TYPE, "PoolIds", lambda value: find(ctx, value), FILTERS)
     return {"Pools": [record.data for record in chunk], "NextToken": token}
 
 

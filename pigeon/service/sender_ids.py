@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from pigeon.common import arns, filters, pagination, quotas, tags
+from pigeon.common import arns, filters, quotas, tags
+from pigeon.common.describe import describe
 from pigeon.errors import Conflict, FieldViolation, Invalid, NotFound
 from pigeon.protocol.model import enum_values
 from pigeon.service import identities, inventory
@@ -85,20 +86,8 @@ def request_sender_id(ctx: Context, params: Params) -> Result:
 @operation("DescribeSenderIds")
 def describe_sender_ids(ctx: Context, params: Params) -> Result:
     """Given sender IDs (an unknown one is an error) or all of the account's, filtered."""
-    wanted = params.get("SenderIds")
-    if wanted and params.get("Owner"):
-        raise Invalid("PARAMETERS_CANNOT_BE_USED_TOGETHER", "Owner and SenderIds can't be used together.",
-                      [FieldViolation("Owner", "Not with SenderIds"), FieldViolation("SenderIds", "Not with Owner")])
     filters.check_values(params.get("Filters"), "message-type", enum_values("MessageType"))
-    if wanted:
-        found = {r.seq: r for r in (find(ctx, item["SenderId"], item["IsoCountryCode"]) for item in wanted)}
-        records = [found[seq] for seq in sorted(found)]
-    elif params.get("Owner") == "SHARED":
-        records = []
-    else:
-        records = resources.list_of(ctx.tx, ctx.scope, RESOURCE_TYPE)
-    records = filters.apply(records, params.get("Filters"), FILTERS)
-    chunk, token = pagination.page(ctx, records, params.get("NextToken"), params.get("MaxResults"), pagination.by_seq)
+    chunk, token = describe(ctx, params, RESOURCE_TYPE, "SenderIds", lambda item: find(ctx, item["SenderId"], item["IsoCountryCode"]), FILTERS)
     return {"SenderIds": [record.data for record in chunk], "NextToken": token}
 
 
