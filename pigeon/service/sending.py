@@ -15,15 +15,14 @@ import phonenumbers
 from pigeon.common import ids
 from pigeon.errors import Conflict, FieldViolation, Invalid, QuotaExceeded
 from pigeon.messaging import encoding, outbox, pricing
-from pigeon.service import configuration_sets, opt_outs, origination
+from pigeon.service import configuration_sets, opt_outs, origination, verified_numbers
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.origination import Destination, Origin
 from pigeon.service.registry import operation
 from pigeon.service.spend_limits import enforced_limit
-from pigeon.store import resources
 
 DEFAULT_TIME_TO_LIVE = 72 * 3600
-VERIFIED_DESTINATION = "verified-destination-number"
+VERIFIED_DESTINATION = verified_numbers.RESOURCE_TYPE
 
 
 def destination_of(value: str, field: str = "DestinationPhoneNumber") -> Destination:
@@ -92,8 +91,8 @@ def _configuration_set(ctx: Context, name: str | None) -> dict[str, Any]:
 def check_destination_allowed(ctx: Context, origin: Origin, destination: Destination) -> None:
     """The SANDBOX tier sends only to verified or simulator destinations; nobody sends to opted-out ones."""
     if not destination.simulator_country and ctx.runtime.account_tier(ctx.tx, ctx.scope.account_id) == "SANDBOX":
-        verified = resources.get_by_name(ctx.tx, ctx.scope, VERIFIED_DESTINATION, destination.number)
-        if verified is None or verified.data.get("VerificationStatus") != "VERIFIED":
+        verified = verified_numbers.find_by_number(ctx, destination.number)
+        if verified is None or verified.data.get("Status") != "VERIFIED":
             raise Conflict("DESTINATION_PHONE_NUMBER_NOT_VERIFIED", VERIFIED_DESTINATION, destination.number,
                            f"{destination.number} is not a verified destination (the account is in the sandbox).")
     if opt_outs.is_opted_out(ctx, origin.opt_out_list, destination.number):

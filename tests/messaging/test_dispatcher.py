@@ -5,6 +5,7 @@ message that never gets a receipt ends UNKNOWN after 72 hours; TTL before the fi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import pytest
 from pigeon.carriers.base import Ack, Outgoing, Receipt
 from pigeon.carriers.simulator import SimulatorCarrier
 from pigeon.clock import Clock
+from pigeon.errors import Conflict
 from pigeon.messaging import outbox, pricing
 from pigeon.messaging.dispatcher import DispatchConfig, Dispatcher
 from pigeon.runtime import Runtime
@@ -20,6 +22,7 @@ from pigeon.scope import Scope
 from pigeon.service import load_families
 from pigeon.service.invoke import invoke
 from pigeon.settings import Settings
+from pigeon.store import accounts, resources
 from tests.messaging.support import US_SUCCESS
 
 SCOPE = Scope("111122223333", "us-east-1")
@@ -111,3 +114,22 @@ def test_spend_is_booked_once_per_delivered_message(runtime: Runtime) -> None:
         _send(runtime)
     _dispatcher(runtime, "worker").run_once()
     assert _spent(runtime) == 3 * 5810  # US simulator: USD 0.00581 a part, no carrier fee
+
+
+def test_sandbox_account_sends_to_a_verified_destination_only_once_verified(runtime: Runtime) -> None:
+    destination = "+12065550123"
+    number = invoke(runtime, "RequestPhoneNumber", SCOPE, {
+        "IsoCountryCode": "US", "MessageType": "TRANSACTIONAL", "NumberCapabilities": ["SMS"],
+        "NumberType": "TOLL_FREE"}, "request")
+    with runtime.store.transaction() as tx:
+        accounts.set_tier(tx, SCOPE.account_id, "SANDBOX", runtime.clock.now())
+    invoke(runtime, "CreateVerifiedDestinationNumber", SCOPE, {"DestinationPhoneNumber": destination}, "request")
+    send = {"DestinationPhoneNumber": destination, "MessageBody": "hi", "OriginationIdentity": number["PhoneNumberId"]}
+    with pytest.raises(Conflict) as refused:
+        invoke(runtime, "SendTextMessage", SCOPE, dict(send), "request")
+    assert refused.value.reason == "DESTINATION_PHONE_NUMBER_NOT_VERIFIED"
+    with runtime.store.transaction() as tx:
+        record = resources.get_by_name(tx, SCOPE, "verified-destination-number", destination)
+        assert record is not None
+        resources.update(tx, replace(record, data={**record.data, "Status": "VERIFIED"}))
+    assert invoke(runtime, "SendTextMessage", SCOPE, dict(send), "request")["MessageId"]
