@@ -1,4 +1,4 @@
-"""Command line: ``pigeon serve``, ``pigeon worker``, ``pigeon coverage``, ``pigeon account``."""
+"""Command line: ``pigeon serve``, ``pigeon worker``, ``pigeon coverage``, ``pigeon account``, ``pigeon inbound``."""
 
 from __future__ import annotations
 
@@ -57,7 +57,35 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--data-dir", dest="data_dir", type=Path)
     review.add_argument("--database-url", dest="database_url")
     review.add_argument("--config", type=Path)
+    inbound = commands.add_parser("inbound", help="a handset's message to one of our numbers (keywords, opt-out, "
+                                  "automatic response, two-way forwarding)")
+    inbound.add_argument("--from", dest="origination_number", required=True, help="the handset, E.164")
+    inbound.add_argument("--to", dest="destination_number", required=True, help="one of our numbers, E.164")
+    inbound.add_argument("--body", dest="message_body", required=True)
+    inbound.add_argument("--data-dir", dest="data_dir", type=Path)
+    inbound.add_argument("--database-url", dest="database_url")
+    inbound.add_argument("--config", type=Path)
     return parser
+
+
+def _inbound(args: argparse.Namespace) -> int:
+    import json
+
+    from pigeon.errors import ServiceError
+    from pigeon.inbound.receive import receive
+    from pigeon.runtime import Runtime
+
+    runtime = Runtime(_settings(args))
+    runtime.start()
+    try:
+        result = receive(runtime, args.origination_number, args.destination_number, args.message_body)
+    except ServiceError as err:
+        print(json.dumps(err.body()), file=sys.stderr)
+        return 1
+    finally:
+        runtime.close()
+    print(json.dumps(result.view()))
+    return 0
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -133,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "registration-review":
         return _registration_review(args)
+    if args.command == "inbound":
+        return _inbound(args)
     return 2
 
 

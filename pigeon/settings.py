@@ -41,6 +41,10 @@ class Settings:
     """Credentials for outbound AWS calls (boto3's own chain when unset)."""
     aws_region: str | None = None
     """Region for outbound AWS calls that do not name one (default: default_region)."""
+    inbound_webhook_url: str | None = None
+    """Every inbound message (handset -> any of our numbers) is POSTed here as AWS's two-way JSON, signed with
+    ``inbound_webhook_secret`` (see pigeon/inbound/webhook.py and docs/operators-guide.md); off when unset."""
+    inbound_webhook_secret: str | None = None
     number_inventory: Mapping[str, Any] = field(default_factory=dict)
     """Operators' phone numbers: ISO country -> NumberType -> list of blocks ``{connection, numbers: [E.164],
     ranges: [[first, last]], capabilities}``. A country and type with blocks allocates only from them (see

@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from pigeon import __version__
 from pigeon.admin.deliveries import routes as delivery_routes
+from pigeon.admin.inbound import routes as inbound_routes
 from pigeon.admin.messages import routes as message_routes
 from pigeon.errors import FieldViolation, Invalid, ServiceError
 from pigeon.runtime import Runtime
@@ -102,6 +103,7 @@ def build_admin(runtime: Runtime) -> Starlette:
         Route("/_pigeon/accounts/{account_id}", get_account, methods=["GET"]),
         Route("/_pigeon/clock", clock, methods=["GET", "POST"]),
         *message_routes(runtime),
+        *inbound_routes(runtime),
         *delivery_routes(runtime),
     ]
     return Starlette(routes=routes)

@@ -110,6 +110,13 @@ def get_in_any_scope(tx: Connection, resource_type: str, resource_id: str, for_u
     return _one(tx, sa.and_(_T.resource_type == resource_type, _T.resource_id == resource_id), for_update)
 
 
+def list_by_name_in_any_scope(tx: Connection, resource_type: str, name: str) -> list[Record]:
+    """Resources of a type with a given name in every scope, oldest first: for routing what comes from outside
+    a request's scope (an inbound message names only the E.164 number it was sent to)."""
+    condition = sa.and_(_T.resource_type == resource_type, _T.name == name)
+    return [_record(row) for row in tx.execute(sa.select(resources).where(condition).order_by(_T.seq))]
+
+
 def list_of(
     tx: Connection, scope: Scope, resource_type: str, parent_id: str | None = None, names: Iterable[str] | None = None
 ) -> list[Record]:

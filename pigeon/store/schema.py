@@ -142,3 +142,29 @@ deliveries = sa.Table(
     sa.Index("ix_deliveries_due", "status", "due_at"),
     sa.Index("ix_deliveries_scope", "account_id", "region", "created_at"),
 )
+
+# --- inbound (pigeon/inbound): messages handsets sent to our numbers, and what was done with each ------------
+
+inbound_messages = sa.Table(
+    "inbound_messages",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("inbound_message_id", sa.String(36), nullable=False, unique=True),
+    sa.Column("account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("origination_number", sa.String(20), nullable=False),
+    sa.Column("destination_number", sa.String(20), nullable=False),
+    sa.Column("phone_number_id", sa.String(256), nullable=False),
+    sa.Column("pool_id", sa.String(256), nullable=True),
+    sa.Column("message_body", sa.Text, nullable=False),
+    sa.Column("keyword", sa.String(64), nullable=True),
+    sa.Column("keyword_action", sa.String(20), nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("outcome", Json, nullable=False),
+    sa.Index("ix_inbound_scope", "account_id", "region", "seq"),
+    sa.Index("ix_inbound_destination", "destination_number", "seq"),
+)
+"""One row per inbound message; ``outcome`` says what was done (response sent, opt-out or opt-in, forwards)."""
+
+sa.Index("ix_resources_type_name", resources.c.resource_type, resources.c.name)
+"""Finds a phone number by its E.164 name across scopes (inbound messages name only the number)."""

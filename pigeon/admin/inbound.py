@@ -1,0 +1,57 @@
+"""Handset replies: ``POST /_pigeon/inbound`` (simulate a handset writing to one of our numbers) and
+``GET /_pigeon/inbound`` (what arrived, and what was done with each). Public names, DESIGN.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from pigeon.errors import Invalid, NotFound, ServiceError
+from pigeon.inbound import history
+from pigeon.inbound.receive import receive
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+async def _document(request: Request) -> dict[str, Any]:
+    try:
+        document = orjson.loads(await request.body() or b"{}")
+    except orjson.JSONDecodeError as exc:
+        raise Invalid("CANNOT_PARSE", f"Body is not JSON: {exc}") from exc
+    if not isinstance(document, dict):
+        raise Invalid("CANNOT_PARSE", "Body must be a JSON object")
+    return document
+
+
+def routes(runtime: Any) -> list[Route]:
+    async def post_inbound(request: Request) -> Response:
+        try:
+            document = await _document(request)
+            result = await run_in_threadpool(receive, runtime, document.get("OriginationNumber"),
+                                             document.get("DestinationNumber"), document.get("MessageBody"))
+        except NotFound as err:  # no account holds the number: an HTTP 404 on this plain JSON API
+            return _json(err.body(), 404)
+        except ServiceError as err:
+            return _json(err.body(), err.status)
+        return _json(result.view())
+
+    async def list_inbound(request: Request) -> Response:
+        criteria = {key: request.query_params.get(key, "") for key in
+                    ("account", "region", "destination", "origination")}
+        with runtime.store.transaction(write=False) as tx:
+            found = history.list_inbound(tx, criteria)
+            statuses = history.delivery_statuses(
+                tx, [forward["DeliveryId"] for item in found for forward in item.outcome.get("Forwarded", [])])
+        return _json({"InboundMessages": [item.view(statuses) for item in found]})
+
+    return [
+        Route("/_pigeon/inbound", post_inbound, methods=["POST"]),
+        Route("/_pigeon/inbound", list_inbound, methods=["GET"]),
+    ]
