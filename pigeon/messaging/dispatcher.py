@@ -73,6 +73,10 @@ class Dispatcher:
         self._thread.start()
         return self._thread
 
+    def request_stop(self) -> None:
+        """Ask the loop to end after its current cycle (safe from a signal handler)."""
+        self._stop.set()
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         if self._thread is not None:

@@ -25,7 +25,7 @@ def run_worker(runtime: Any) -> int:
     dispatcher = build_dispatcher(runtime)
     delivery_worker = build_delivery_worker(runtime)
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: dispatcher._stop.set())
+        signal.signal(signum, lambda *_: dispatcher.request_stop())
     delivery_worker.start()
     dispatcher.run()
     delivery_worker.stop()
