@@ -3,6 +3,7 @@ overrides, the lease. Used by ``pigeon serve`` (a background thread) and ``pigeo
 
 from __future__ import annotations
 
+import logging
 import signal
 from typing import Any
 
@@ -27,6 +28,7 @@ def run_worker(runtime: Any) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: dispatcher.request_stop())
     delivery_worker.start()
+    logging.getLogger("pigeon.worker").info("worker %s dispatching", dispatcher.worker)
     dispatcher.run()
     delivery_worker.stop()
     dispatcher.connector.close()

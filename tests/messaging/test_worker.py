@@ -36,7 +36,8 @@ def test_worker_processes_deliver_what_serve_accepted(backend, database_factory,
         assert {m["Status"] for m in messages(server, account=account_id)} == {"QUEUED"}
         command = [sys.executable, "-m", "pigeon", "worker", "--data-dir", str(data_dir), "--config", str(config),
                    *(["--database-url", database_url] if database_url else [])]
-        workers = [subprocess.Popen(command) for _ in range(2 if backend == "postgresql" else 1)]
+        logs = [tmp_path / f"worker-{n}.log" for n in range(2 if backend == "postgresql" else 1)]
+        workers = [subprocess.Popen(command, stderr=log.open("wb")) for log in logs]
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             finals = Counter(e["messageId"] for e in events(server, account=account_id) if e["isFinal"])
@@ -45,6 +46,8 @@ def test_worker_processes_deliver_what_serve_accepted(backend, database_factory,
             time.sleep(0.1)
         assert set(finals) == set(ids) and set(finals.values()) == {1}
         assert {m["Status"] for m in messages(server, account=account_id)} == {"DELIVERED"}
+        while not all("dispatching" in log.read_text() for log in logs) and time.monotonic() < deadline:
+            time.sleep(0.05)  # a worker still importing would die of SIGTERM before its handler is set
         for worker in workers:
             worker.send_signal(signal.SIGTERM)
         assert [worker.wait(10) for worker in workers] == [0] * len(workers)
