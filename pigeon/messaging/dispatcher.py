@@ -30,6 +30,9 @@ log = logging.getLogger("pigeon.dispatcher")
 
 EventSink = Callable[[dict[str, Any], str | None], None]
 """Receives each event record after it is committed, with the message's configuration set name."""
+Prepare = Callable[[Message], Ack | None]
+"""The channel's step before the carrier (fetch media, synthesize voice; pigeon/messaging/channels.py): completes
+the message's payload in place, or returns the refusal that ends it (e.g. MEDIA_FILE_INACCESSIBLE)."""
 
 NO_FINAL_RECEIPT_SECONDS = 72 * 3600
 """AWS ends a message UNKNOWN when no final carrier event arrives within 72 hours (aws-facts §2)."""
@@ -55,10 +58,11 @@ def worker_name() -> str:
 
 class Dispatcher:
     def __init__(self, store: Store, clock: Clock, connector: Connector, config: DispatchConfig | None = None,
-                 sink: EventSink | None = None, worker: str | None = None) -> None:
+                 sink: EventSink | None = None, worker: str | None = None, prepare: Prepare | None = None) -> None:
         self.store, self.clock, self.connector = store, clock, connector
         self.config = config or DispatchConfig()
         self.sink = sink
+        self.prepare: Prepare = prepare or (lambda message: None)
         self.worker = worker or worker_name()
         self.limiter = RateLimiter()
         self._stop = threading.Event()
@@ -124,7 +128,7 @@ class Dispatcher:
             base.due_at = retry_at
             return base
         try:
-            ack = self.connector.submit(_outgoing(message))
+            ack = self.prepare(message) or self.connector.submit(_outgoing(message))
         except TransientCarrierError as error:
             return self._retry(base, message, now, str(error))
         except Exception as error:  # noqa: BLE001 - a connector bug must not lose the message
@@ -187,7 +191,7 @@ class Dispatcher:
 def _receipt_transition(message: Message, receipt: Receipt, now: float) -> Transition:
     status = message.status
     if receipt.is_final:
-        status = outbox.DELIVERED if receipt.status == "DELIVERED" else outbox.FAILED
+        status = outbox.DELIVERED if receipt.status in ("DELIVERED", "COMPLETED") else outbox.FAILED
     record = records.record(message, receipt.status, receipt.is_final, now, receipt.description)
     return Transition(message.message_id, outbox.SUBMITTED, status, records=[record])
 
