@@ -69,6 +69,8 @@ def test_phone_numbers_sender_ids_and_pools_can_be_shared(client):
         assert client.get_resource_policy(ResourceArn=arn)["Policy"] == policy(arn)
     described = client.describe_phone_numbers(PhoneNumberIds=[phone["PhoneNumberId"]])["PhoneNumbers"][0]
     assert not any(key.startswith("_") for key in described)
+    client.update_phone_number(PhoneNumberId=phone["PhoneNumberId"], DeletionProtectionEnabled=True)
+    assert client.get_resource_policy(ResourceArn=phone["PhoneNumberArn"])["Policy"] == policy(phone["PhoneNumberArn"])
     client.delete_resource_policy(ResourceArn=pool["PoolArn"])
     assert client.get_resource_policy(ResourceArn=pool["PoolArn"])["Policy"] == "{}"
 
