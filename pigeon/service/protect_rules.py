@@ -123,7 +123,7 @@ def _country(number: str) -> str | None:
     """The number's country; for a number no region claims (fictional 555 numbers), its calling code's main one."""
     parsed = phonenumbers.parse(number)
     region = phonenumbers.region_code_for_number(parsed) or phonenumbers.region_code_for_country_code(
-        parsed.country_code)
+        parsed.country_code or 0)
     return region if region in phonenumbers.SUPPORTED_REGIONS else None
 
 
