@@ -53,27 +53,29 @@ def _sender_id_not_supported() -> frozenset[str]:
     return frozenset(countries.get("sender_ids", {}).get("not_supported", []))
 
 
-def choose(ctx: Context, value: str | None, destination: Destination, default_sender_id: str | None) -> Origin:
-    """The origin of a text message to ``destination``, or the documented error."""
+def choose(ctx: Context, value: str | None, destination: Destination, default_sender_id: str | None,
+           capability: str = "SMS") -> Origin:
+    """The origin of a message to ``destination`` needing ``capability`` (SMS, MMS or VOICE: phone numbers
+    only, no sender IDs), or the documented error."""
     if value:
         record = identities.resolve(ctx, value, destination.iso_country)
         if record.resource_type == identities.POOL:
-            return _from_pool(ctx, record, destination)
-        _check(record, destination)
+            return _from_pool(ctx, record, destination, capability)
+        _check(record, destination, capability)
         return _origin(record, record.data.get("OptOutListName"))
     for record in _candidates(ctx, destination):
-        if _fits(record, destination):
+        if _fits(record, destination, capability):
             return _origin(record, record.data.get("OptOutListName"))
-    if destination.iso_country in _sender_id_not_supported():
+    if destination.iso_country in _sender_id_not_supported() or capability != "SMS":
         raise Conflict("NO_ORIGINATION_IDENTITIES_FOUND", "account", ctx.scope.account_id,
                        f"The account has no origination identity that can send to {destination.iso_country}.")
     sender_id = default_sender_id or SHARED_SENDER_ID
     return Origin(sender_id, "", "SHARED", destination.iso_country, identities.DEFAULT_OPT_OUT_LIST)
 
 
-def _from_pool(ctx: Context, pool: Record, destination: Destination) -> Origin:
+def _from_pool(ctx: Context, pool: Record, destination: Destination, capability: str) -> Origin:
     for member in identities.members(ctx, pool.resource_id):
-        if _fits(member, destination):
+        if _fits(member, destination, capability):
             return _origin(member, pool.data.get("OptOutListName"))
     raise Invalid("INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
                   f"No origination identity of pool {pool.resource_id} can send to {destination.iso_country}.")
@@ -87,17 +89,22 @@ def _candidates(ctx: Context, destination: Destination) -> list[Record]:
     return [*numbers, *resources.list_of(ctx.tx, ctx.scope, identities.SENDER_ID)]
 
 
-def _fits(record: Record, destination: Destination) -> bool:
+def _fits(record: Record, destination: Destination, capability: str) -> bool:
     try:
-        _check(record, destination)
+        _check(record, destination, capability)
     except (Conflict, Invalid):
         return False
     return True
 
 
-def _check(record: Record, destination: Destination) -> None:
+def _check(record: Record, destination: Destination, capability: str) -> None:
     data: dict[str, Any] = record.data
     kind, iso = record.resource_type, data.get("IsoCountryCode")
+    if kind == identities.SENDER_ID and capability == "VOICE":
+        raise Invalid("VOICE_CAPABILITY_NOT_AVAILABLE", f"The sender ID {data['SenderId']} cannot make voice calls.")
+    if kind == identities.SENDER_ID and capability != "SMS":
+        raise Conflict("NUMBER_CAPABILITIES_MISMATCH", kind, record.resource_id,
+                       f"The sender ID {data['SenderId']} cannot send {capability}.")
     if kind == identities.SENDER_ID:
         if iso != destination.iso_country or iso in _sender_id_not_supported():
             raise Invalid("SENDER_ID_NOT_SUPPORTED",
@@ -105,9 +112,9 @@ def _check(record: Record, destination: Destination) -> None:
         return
     if data.get("Status", "ACTIVE") != "ACTIVE":
         raise Conflict("RESOURCE_NOT_ACTIVE", kind, record.resource_id)
-    if "SMS" not in data.get("NumberCapabilities", []):
+    if capability not in data.get("NumberCapabilities", []):
         raise Conflict("NUMBER_CAPABILITIES_MISMATCH", kind, record.resource_id,
-                       f"The phone number {data.get('PhoneNumber')} cannot send SMS.")
+                       f"The phone number {data.get('PhoneNumber')} cannot send {capability}.")
     if data.get("NumberType") == "SIMULATOR" and destination.simulator_country != iso:
         raise Invalid("INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
                       "A simulator number sends only to destination simulator numbers of its country.")

@@ -46,7 +46,7 @@ def send_text_message(ctx: Context, params: Params) -> Result:
     if body is None:
         raise Invalid("MISSING_PARAMETER", "MessageBody is required", [FieldViolation("MessageBody", "Required")])
     destination = destination_of(params["DestinationPhoneNumber"])
-    configuration_set = _configuration_set(ctx, params.get("ConfigurationSetName"))
+    configuration_set = configuration_set_of(ctx, params.get("ConfigurationSetName"))
     message_type = params.get("MessageType") or configuration_set.get("DefaultMessageType") or "TRANSACTIONAL"
     origin = origination.choose(ctx, params.get("OriginationIdentity"), destination,
                                 configuration_set.get("DefaultSenderId"))
@@ -76,13 +76,13 @@ def accept_text(ctx: Context, params: Params, origin: Origin, destination: Desti
         "MessageType": message_type, "Context": params.get("Context") or {},
         "MessageFeedbackEnabled": params.get(
             "MessageFeedbackEnabled", configuration_set.get("DefaultMessageFeedbackEnabled", False)),
-        **_common(ctx, params, origin, destination, configuration_set, price),
+        **common_payload(ctx, params, origin, destination, configuration_set, price),
     }
-    _enqueue(ctx, message_id, "TEXT", origin, destination, params.get("TimeToLive"), payload)
+    enqueue(ctx, message_id, "TEXT", origin, destination, params.get("TimeToLive"), payload)
     return message_id
 
 
-def _configuration_set(ctx: Context, name: str | None) -> dict[str, Any]:
+def configuration_set_of(ctx: Context, name: str | None) -> dict[str, Any]:
     if not name:
         return {}
     return configuration_sets.find(ctx, name).data
@@ -116,8 +116,8 @@ def check_spend(ctx: Context, channel: str, price: pricing.Price) -> None:
                             f"The monthly {channel.lower()} spend limit of USD {limit} is reached.")
 
 
-def _common(ctx: Context, params: Params, origin: Origin, destination: Destination,
-            configuration_set: dict[str, Any], price: pricing.Price) -> dict[str, Any]:
+def common_payload(ctx: Context, params: Params, origin: Origin, destination: Destination,
+                   configuration_set: dict[str, Any], price: pricing.Price) -> dict[str, Any]:
     return {
         "IsoCountryCode": destination.iso_country,
         "IsInternationalSend": origin.iso_country != destination.iso_country,
@@ -130,8 +130,8 @@ def _common(ctx: Context, params: Params, origin: Origin, destination: Destinati
     }
 
 
-def _enqueue(ctx: Context, message_id: str, channel: str, origin: Origin, destination: Destination,
-             time_to_live: int | None, payload: dict[str, Any]) -> None:
+def enqueue(ctx: Context, message_id: str, channel: str, origin: Origin, destination: Destination,
+            time_to_live: int | None, payload: dict[str, Any]) -> None:
     ttl = time_to_live or DEFAULT_TIME_TO_LIVE
     outbox.enqueue(ctx.tx, ctx.scope, {
         "message_id": message_id, "channel": channel, "origination_identity": origin.value,
