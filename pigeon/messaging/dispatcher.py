@@ -121,6 +121,10 @@ class Dispatcher:
             base.records.append(records.record(message, "TTL_EXPIRED", True, now, charged=False))
             return base
         payload = message.payload
+        if (payload.get("Protect") or {}).get("blocked"):
+            base.status = outbox.FAILED
+            base.records.append(records.record(message, "PROTECT_BLOCKED", True, now, charged=False))
+            return base
         mps = mps_for(payload["NumberType"], payload["IsoCountryCode"], message.origination_identity,
                       self.config.mps or {})
         retry_at = self.limiter.acquire(message.origination_identity, payload["Parts"], mps, now)

@@ -53,4 +53,8 @@ def record(message: Message, status: str, is_final: bool, now: float, descriptio
     event["totalMessageParts"] = payload["Parts"]
     event["totalMessagePrice"] = payload["PriceMicros"] / 1_000_000 if charged else 0.0
     event["totalCarrierFee"] = payload["CarrierFeeMicros"] / 1_000_000 if charged else 0.0
+    protect = payload.get("Protect")
+    if protect:
+        event["protectConfiguration"] = {"protectConfigurationId": protect["protectConfigurationId"],
+                                         "protectStatus": protect["protectStatus"]}
     return event

@@ -15,7 +15,14 @@ import phonenumbers
 from pigeon.common import ids
 from pigeon.errors import Conflict, FieldViolation, Invalid, QuotaExceeded
 from pigeon.messaging import encoding, outbox, pricing
-from pigeon.service import configuration_sets, opt_outs, origination, verified_numbers
+from pigeon.service import (
+    configuration_sets,
+    opt_outs,
+    origination,
+    protect_configurations,
+    protect_rules,
+    verified_numbers,
+)
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.origination import Destination, Origin
 from pigeon.service.registry import operation
@@ -52,12 +59,30 @@ def send_text_message(ctx: Context, params: Params) -> Result:
                                 configuration_set.get("DefaultSenderId"))
     segmentation = encoding.segment(body)
     check_destination_allowed(ctx, origin, destination)
+    protect = protect_of(ctx, params, "SMS", destination)
     return {"MessageId": accept_text(ctx, params, origin, destination, configuration_set, message_type,
-                                     segmentation)}
+                                     segmentation, protect)}
+
+
+def protect_of(ctx: Context, params: Params, capability: str, destination: Destination) -> dict[str, Any] | None:
+    """The protect configuration in force (request, configuration set, account default) and its verdict.
+
+    A blocked send is accepted and ends with a final ``*_PROTECT_BLOCKED`` event, uncharged ("Blocked sends
+    produce TEXT_PROTECT_BLOCKED", aws-facts §7); every event of a protected message carries
+    ``protectConfiguration {protectConfigurationId, protectStatus}``.
+    """
+    name = params.get("ConfigurationSetName")
+    configuration_set = configuration_sets.find(ctx, name) if name else None
+    protect_id = protect_configurations.effective_id(ctx, params.get("ProtectConfigurationId"), configuration_set)
+    if protect_id is None:
+        return None
+    action, status = protect_rules.decide(ctx, protect_id, capability, destination.number)
+    return {"protectConfigurationId": protect_id, "protectStatus": status, "blocked": action == "BLOCK"}
 
 
 def accept_text(ctx: Context, params: Params, origin: Origin, destination: Destination,
-                configuration_set: dict[str, Any], message_type: str, segmentation: encoding.Segmentation) -> str:
+                configuration_set: dict[str, Any], message_type: str, segmentation: encoding.Segmentation,
+                protect: dict[str, Any] | None = None) -> str:
     """Price an admitted text message, check MaxPrice and the spend limit, and queue it (unless DryRun).
 
     Returns the MessageId. Automatic responses to inbound messages (pigeon/inbound) come in here too, after

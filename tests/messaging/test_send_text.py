@@ -202,3 +202,24 @@ def test_dry_run_is_checked_but_not_sent(client, server, account_id):
     time.sleep(0.3)
     assert messages(server, account=account_id) == []
     assert events(server, account=account_id) == []
+
+
+def test_protect_configuration_blocks_a_country_with_a_final_event(client, server):
+    protect_id = client.create_protect_configuration()["ProtectConfigurationId"]
+    client.update_protect_configuration_country_rule_set(
+        ProtectConfigurationId=protect_id, NumberCapability="SMS",
+        CountryRuleSetUpdates={"GB": {"ProtectStatus": "BLOCK"}})
+    blocked = client.send_text_message(DestinationPhoneNumber=GB_SUCCESS, MessageBody="x",
+                                       ProtectConfigurationId=protect_id)["MessageId"]
+    [record] = final_events(server, blocked)
+    assert (record["eventType"], record["totalMessagePrice"]) == ("TEXT_PROTECT_BLOCKED", 0.0)
+    assert record["protectConfiguration"] == {"protectConfigurationId": protect_id, "protectStatus": "BLOCK"}
+    number = simulator_number(client)
+    client.create_configuration_set(ConfigurationSetName="guarded")
+    client.associate_protect_configuration(ProtectConfigurationId=protect_id, ConfigurationSetName="guarded")
+    allowed = client.send_text_message(DestinationPhoneNumber=US_SUCCESS, MessageBody="x",
+                                       OriginationIdentity=number["PhoneNumberId"],
+                                       ConfigurationSetName="guarded")["MessageId"]
+    records = final_events(server, allowed)
+    assert [r["eventType"] for r in records] == ["TEXT_SUCCESSFUL", "TEXT_DELIVERED"]
+    assert {r["protectConfiguration"]["protectStatus"] for r in records} == {"ALLOW"}
