@@ -103,6 +103,8 @@ def accept_text(ctx: Context, params: Params, origin: Origin, destination: Desti
             "MessageFeedbackEnabled", configuration_set.get("DefaultMessageFeedbackEnabled", False)),
         **common_payload(ctx, params, origin, destination, configuration_set, price),
     }
+    if protect is not None:
+        payload["Protect"] = protect
     enqueue(ctx, message_id, "TEXT", origin, destination, params.get("TimeToLive"), payload)
     return message_id
 
