@@ -39,6 +39,8 @@ def build_senders(settings: Settings) -> dict[str, Sender]:
             raise DeliveryError(str(error)) from error
 
     def to_webhook(destination: Mapping[str, Any], body: Mapping[str, Any], delivery_id: str) -> None:
-        webhook.deliver(destination["Url"], destination.get("Secret", ""), orjson.dumps(body), delivery_id)
+        # The inbound webhook's secret stays in the settings (not in the stored, inspectable target).
+        secret = destination.get("Secret") or settings.inbound_webhook_secret or ""
+        webhook.deliver(destination["Url"], secret, orjson.dumps(body), delivery_id)
 
     return {"event-destination": to_event_destination, "sns": to_sns, "webhook": to_webhook}

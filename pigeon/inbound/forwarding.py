@@ -49,7 +49,7 @@ def forward(ctx: Context, governing: Record, message: dict[str, Any]) -> tuple[l
             skipped = f"TwoWayChannelArn {channel} is not an SNS topic (only SNS is supported)"
     url = ctx.settings.inbound_webhook_url
     if url:
-        target = {"Url": url, "Secret": ctx.settings.inbound_webhook_secret or ""}
-        delivery_id = enqueue(ctx.tx, ctx.scope, "webhook", target, message, ctx.now)
+        # No Secret in the target: the sender signs with inbound_webhook_secret, which never reaches the store.
+        delivery_id = enqueue(ctx.tx, ctx.scope, "webhook", {"Url": url}, message, ctx.now)
         forwards.append({"Kind": "webhook", "Url": url, "DeliveryId": delivery_id})
     return forwards, skipped

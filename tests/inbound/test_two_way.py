@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import requests
 import yaml
 
 from pigeon.inbound.webhook import DELIVERY_HEADER, SIGNATURE_HEADER, verify_signature
@@ -143,6 +144,8 @@ def test_two_way_number_publishes_to_its_sns_topic_and_the_webhook(pigeon, moto,
     assert [f["Kind"] for f in result["Forwarded"]] == ["sns", "webhook"]
     assert by_hook["_delivery"] == result["Forwarded"][1]["DeliveryId"]
     assert wait_for(forward_statuses(pigeon, account_id)) == ["DONE", "DONE"]
+    stored = requests.get(pigeon.url + "/_pigeon/deliveries", params={"account": account_id}, timeout=10)
+    assert len(stored.json()["Deliveries"]) == 2 and SECRET not in stored.text  # the secret is never stored
 
 
 def test_pool_two_way_and_keywords_apply_to_its_numbers(pigeon, moto, account):
