@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from pigeon.common import ids
 from pigeon.errors import Conflict, FieldViolation, Invalid, NotFound, QuotaExceeded
 from pigeon.inbound import forwarding, history
@@ -34,6 +36,7 @@ from pigeon.store.resources import Record
 
 OPERATION = "Inbound"
 MAX_BODY_LENGTH = 1600
+ATTEMPTS = 3
 _E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 _UNSCOPED = Scope("", "")
 """The context's scope until the number is found (an inbound message names no account or region)."""
@@ -47,14 +50,21 @@ def receive(runtime: Any, origination_number: Any, destination_number: Any, body
     destination number. Everything it does is committed together, or nothing is.
     """
     handset, our_number, text = _checked(origination_number, destination_number, body)
-    ctx = Context(_UNSCOPED, runtime, OPERATION, ids.new_uuid(), runtime.clock.now() if now is None else now)
-    try:
-        result = handle(ctx, handset, our_number, text)
-    except BaseException as error:
-        ctx.finish(error)
-        raise
-    ctx.finish()
-    return result
+    for attempt in range(1, ATTEMPTS + 1):
+        ctx = Context(_UNSCOPED, runtime, OPERATION, ids.new_uuid(), runtime.clock.now() if now is None else now)
+        try:
+            result = handle(ctx, handset, our_number, text)
+        except IntegrityError as error:  # a concurrent message from the same handset stored the same opt-out
+            ctx.finish(error)
+            if attempt == ATTEMPTS:
+                raise
+            continue
+        except BaseException as error:
+            ctx.finish(error)
+            raise
+        ctx.finish()
+        return result
+    raise AssertionError("unreachable")
 
 
 def _checked(origination_number: Any, destination_number: Any, body: Any) -> tuple[Destination, str, str]:

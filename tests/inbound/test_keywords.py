@@ -182,3 +182,14 @@ def test_body_that_is_not_a_json_object_is_a_validation_exception(server):
     for raw in (b"{nope", b"[1, 2]"):
         response = requests.post(server.url + "/_pigeon/inbound", data=raw, timeout=10)
         assert (response.status_code, response.json()["__type"]) == (400, "ValidationException")
+
+
+def test_concurrent_stops_from_one_handset_all_succeed(client, server, account_id):
+    from concurrent.futures import ThreadPoolExecutor
+
+    number = us_number(client)
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(lambda _: post_inbound(server, HANDSET, number["PhoneNumber"], "STOP"), range(8)))
+    assert [r.status_code for r in responses] == [200] * 8, [r.text for r in responses if r.status_code != 200]
+    assert [n["OptedOutNumber"] for n in opted_out(client)] == [HANDSET]
+    assert len(inbound_list(server, account=account_id)) == 8
