@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from pigeon.messaging.outbox import Message
+from pigeon.messaging.voice_records import voice_record
 
 DESCRIPTIONS = {
     "SUCCESSFUL": "Message has been accepted by phone carrier",
@@ -30,7 +31,11 @@ the others paraphrase the documented meanings ([UNCONFIRMED] wording, see aws-fa
 
 def record(message: Message, status: str, is_final: bool, now: float, description: str = "",
            charged: bool = True) -> dict[str, Any]:
-    """The event record of ``message`` reaching ``status`` (SUCCESSFUL, DELIVERED, TTL_EXPIRED, ...)."""
+    """The event record of ``message`` reaching ``status`` (SUCCESSFUL, DELIVERED, TTL_EXPIRED, ...).
+
+    Media records have the text records' shape (one part, priced per message); voice records their own."""
+    if message.channel == "VOICE":
+        return voice_record(message, status, is_final, now, description, charged)
     payload = message.payload
     event: dict[str, Any] = {
         "eventType": f"{message.channel}_{status}",
