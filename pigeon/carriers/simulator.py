@@ -39,6 +39,11 @@ def is_simulator_destination(number: str) -> bool:
     return number in destinations()
 
 
+VOICE_CALL = ("RINGING", "ANSWERED", "COMPLETED")
+"""A simulated call after VOICE_INITIATED (the failure numbers end it VOICE_FAILED; rules may answer BUSY or
+NO_ANSWER)."""
+
+
 @dataclass(frozen=True)
 class Rule:
     prefix: str
@@ -66,7 +71,7 @@ class SimulatorCarrier:
     def submit(self, outgoing: Outgoing) -> Ack:
         outcome = destinations().get(outgoing.destination, ("", "success"))[1]
         if outcome == "failure":
-            return Ack(False, status=self.failure_status)
+            return Ack(False, status="FAILED" if outgoing.channel == "VOICE" else self.failure_status)
         rule = next((r for r in self.rules if outgoing.destination.startswith(r.prefix)), None)
         if rule is not None:
             if rule.transient:
@@ -75,6 +80,10 @@ class SimulatorCarrier:
         with self._lock:
             self._counter += 1
             carrier_id = f"sim-{self._counter:010d}"
+            if outgoing.channel == "VOICE":
+                self._receipts += [Receipt(outgoing.message_id, status, status == "COMPLETED")
+                                   for status in VOICE_CALL]
+                return Ack(True, carrier_id, status="INITIATED")
             self._receipts.append(Receipt(outgoing.message_id, "DELIVERED", True))
         return Ack(True, carrier_id)
 
