@@ -165,6 +165,8 @@ def test_unknown_destination_is_a_not_found_phone_number(server):
     ({"OriginationNumber": "12", "DestinationNumber": "+12065550100", "MessageBody": "hi"}, "OriginationNumber"),
     ({"OriginationNumber": HANDSET, "DestinationNumber": "+12065550100", "MessageBody": 5}, "MessageBody"),
     ({"OriginationNumber": HANDSET, "DestinationNumber": "+12065550100", "MessageBody": "x" * 1601}, "MessageBody"),
+    ({"OriginationNumber": HANDSET, "DestinationNumber": "+12065550100", "MessageBody": "a\u0000b"}, "MessageBody"),
+    ({"OriginationNumber": ["+1"], "DestinationNumber": "+12065550100", "MessageBody": "hi"}, "OriginationNumber"),
 ])
 def test_bad_input_is_a_validation_exception(server, document, field):
 
