@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from pigeon.admin import message_files
 from pigeon.messaging import outbox
 from pigeon.messaging.outbox import Message
 
@@ -48,4 +49,5 @@ def routes(runtime: Any) -> list[Route]:
     return [
         Route("/_pigeon/messages", list_messages, methods=["GET"]),
         Route("/_pigeon/events", list_events, methods=["GET"]),
+        *message_files.routes(runtime),
     ]

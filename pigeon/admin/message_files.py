@@ -1,0 +1,46 @@
+"""Downloads of what delivery made of a message: ``GET /_pigeon/messages/{id}/audio`` (the synthesized WAV of a
+voice message) and ``GET /_pigeon/messages/{id}/media`` (the fetched media of an MMS, with its content type).
+
+A message without such a file (unknown, another channel, not delivered yet, failed) answers 404 with an
+AWS-shaped ResourceNotFoundException body.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+from starlette.routing import Route
+
+from pigeon.messaging import outbox
+
+
+def _not_found(message_id: str, what: str) -> Response:
+    body = {"__type": "ResourceNotFoundException", "message": f"The message {message_id} has no {what}.",
+            "ResourceType": "message", "ResourceId": message_id}
+    return Response(orjson.dumps(body), status_code=404, media_type="application/json")
+
+
+def routes(runtime: Any) -> list[Route]:
+    def download(member: str, content_type_member: str | None, fixed_type: str, what: str) -> Any:
+        async def endpoint(request: Request) -> Response:
+            message_id = request.path_params["message_id"]
+            with runtime.store.transaction(write=False) as tx:
+                message = outbox.get(tx, message_id)
+            relative = message.payload.get(member) if message is not None else None
+            path = Path(runtime.settings.data_dir) / relative if relative else None
+            if message is None or path is None or not path.is_file():
+                return _not_found(message_id, what)
+            media_type = message.payload.get(content_type_member, fixed_type) if content_type_member else fixed_type
+            return FileResponse(path, media_type=media_type)
+        return endpoint
+
+    return [
+        Route("/_pigeon/messages/{message_id}/audio", download("AudioFile", None, "audio/wav", "audio"),
+              methods=["GET"]),
+        Route("/_pigeon/messages/{message_id}/media",
+              download("MediaFile", "MediaContentType", "application/octet-stream", "media"), methods=["GET"]),
+    ]

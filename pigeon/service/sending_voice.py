@@ -1,0 +1,100 @@
+"""SendVoiceMessage: the text-message admission rules for a call, then one VOICE row in the outbox.
+
+Voice goes from phone numbers or pools only (no sender IDs), with the VOICE capability. The body is TEXT
+(at most 3,000 characters) or SSML (at most 6,000, a well-formed ``<speak>`` document). The price is per
+started minute: MaxPricePerMinute and the VOICE spend limit are checked against one minute at admission; the
+dispatcher's voice step (pigeon/messaging/channels.py) synthesizes the audio and prices the call by its length.
+A SANDBOX account may place 20 calls a day, at most 5 to one recipient (aws-facts §1.5).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from pigeon.common import ids
+from pigeon.errors import FieldViolation, Invalid, QuotaExceeded
+from pigeon.messaging import encoding, pricing
+from pigeon.service import message_feedback, origination, sending
+from pigeon.service.context import Context, Params, Result
+from pigeon.service.origination import Destination, Origin
+from pigeon.service.registry import operation
+from pigeon.store.schema import messages
+from pigeon.voice import tts
+
+MAX_TEXT_CHARACTERS = {"TEXT": 3000, "SSML": 6000}
+SANDBOX_CALLS_PER_DAY = 20
+SANDBOX_CALLS_PER_RECIPIENT_PER_DAY = 5
+
+
+def check_body(body: str, text_type: str) -> None:
+    """TEXT up to 3,000 characters, SSML up to 6,000 and well-formed with a ``<speak>`` root."""
+    limit = MAX_TEXT_CHARACTERS[text_type]
+    if len(body) > limit:
+        raise Invalid("MAXIMUM_SIZE_EXCEEDED", f"A {text_type} voice message body is at most {limit} characters.",
+                      [FieldViolation("MessageBody", f"Longer than {limit} characters")])
+    if text_type == "SSML":
+        try:
+            tts.check_ssml(body)
+        except tts.SpeechError as error:
+            raise Invalid("CANNOT_PARSE", str(error), [FieldViolation("MessageBody", str(error))]) from error
+
+
+@operation("SendVoiceMessage")
+def send_voice_message(ctx: Context, params: Params) -> Result:
+    body = params.get("MessageBody")
+    if body is None:
+        raise Invalid("MISSING_PARAMETER", "MessageBody is required", [FieldViolation("MessageBody", "Required")])
+    text_type = params.get("MessageBodyTextType") or "TEXT"
+    check_body(body, text_type)
+    destination = sending.destination_of(params["DestinationPhoneNumber"])
+    configuration_set = sending.configuration_set_of(ctx, params.get("ConfigurationSetName"))
+    origin = origination.choose(ctx, params["OriginationIdentity"], destination, None, "VOICE")
+    sending.check_destination_allowed(ctx, origin, destination)
+    _check_sandbox_calls(ctx, destination)
+    return {"MessageId": accept_voice(ctx, params, origin, destination, configuration_set, text_type)}
+
+
+def accept_voice(ctx: Context, params: Params, origin: Origin, destination: Destination,
+                 configuration_set: dict[str, Any], text_type: str) -> str:
+    """Price one minute of the call, check MaxPricePerMinute and the spend limit, and queue it (unless DryRun).
+
+    Verification codes sent by voice (pigeon/service/verification.py) come in here too. Returns the MessageId.
+    """
+    body = params["MessageBody"]
+    per_minute = pricing.price_of("VOICE", destination.iso_country, origin.number_type, "TRANSACTIONAL", 1)
+    sending.check_price(params.get("MaxPricePerMinute"), per_minute, "MaxPricePerMinute")
+    sending.check_spend(ctx, "VOICE", per_minute)
+    message_id = ids.new_uuid()
+    if params.get("DryRun"):
+        return message_id
+    payload = {
+        "MessageBody": body, "MessageBodyTextType": text_type,
+        "VoiceId": params.get("VoiceId") or tts.DEFAULT_VOICE_ID,
+        "Encoding": encoding.segment(body).encoding, "Parts": 1, "MessageType": "TRANSACTIONAL",
+        "Context": params.get("Context") or {},
+        "MessageFeedbackEnabled": message_feedback.enabled(params, configuration_set),
+        "PricePerMinuteMicros": per_minute.price_micros, "CarrierFeePerMinuteMicros": per_minute.carrier_fee_micros,
+        **sending.common_payload(ctx, params, origin, destination, configuration_set, per_minute),
+    }
+    sending.enqueue(ctx, message_id, "VOICE", origin, destination, params.get("TimeToLive"), payload)
+    return message_id
+
+
+def _check_sandbox_calls(ctx: Context, destination: Destination) -> None:
+    """Voice sandbox: 20 calls a day, at most 5 to one recipient in 24 hours (simulator numbers included)."""
+    if ctx.runtime.account_tier(ctx.tx, ctx.scope.account_id) != "SANDBOX":
+        return
+    column = messages.c
+    today = sa.select(sa.func.count()).where(
+        column.account_id == ctx.scope.account_id, column.region == ctx.scope.region,
+        column.channel == "VOICE", column.created_at > ctx.now - 24 * 3600)
+    if ctx.tx.execute(today).scalar_one() >= SANDBOX_CALLS_PER_DAY:
+        raise QuotaExceeded("DAILY_DESTINATION_CALL_LIMIT",
+                            f"A sandbox account places at most {SANDBOX_CALLS_PER_DAY} voice calls a day.")
+    to_recipient = today.where(column.destination == destination.number)
+    if ctx.tx.execute(to_recipient).scalar_one() >= SANDBOX_CALLS_PER_RECIPIENT_PER_DAY:
+        raise QuotaExceeded("DAILY_DESTINATION_CALL_LIMIT",
+                            f"A sandbox account calls {destination.number} at most "
+                            f"{SANDBOX_CALLS_PER_RECIPIENT_PER_DAY} times a day.")
