@@ -67,12 +67,18 @@ def enqueue(tx: Connection, scope: Scope, message: dict[str, Any]) -> None:
                          "attempts": 0, "claimed_by": None, "updated_at": message["created_at"], **message})
 
 
+_ANY_DUE = sa.select(_M.message_id).where(_M.status.in_((QUEUED, CLAIMED)), _M.due_at <= sa.bindparam("now")).limit(1)
+
+
 def claim(store: Store, worker: str, now: float, lease_seconds: float, limit: int) -> list[Message]:
     """Take up to ``limit`` due messages (queued, or claimed with an expired lease) for ``worker``.
 
     PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim side by side. SQLite: the write
     transaction (BEGIN IMMEDIATE) makes each claim exclusive.
     """
+    with store.transaction(write=False) as tx:  # idle workers poll with reads, never the write lock
+        if tx.execute(_ANY_DUE, {"now": now}).first() is None:
+            return []
     due = sa.select(_M.message_id).where(_M.status.in_((QUEUED, CLAIMED)), _M.due_at <= now)
     due = due.order_by(_M.due_at).limit(limit)
     if not store.is_sqlite:

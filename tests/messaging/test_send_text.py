@@ -223,3 +223,15 @@ def test_protect_configuration_blocks_a_country_with_a_final_event(client, serve
     records = final_events(server, allowed)
     assert [r["eventType"] for r in records] == ["TEXT_SUCCESSFUL", "TEXT_DELIVERED"]
     assert {r["protectConfiguration"]["protectStatus"] for r in records} == {"ALLOW"}
+
+
+def test_inspection_lists_oldest_first_with_filters_and_a_limit(client, server, account_id):
+    number = simulator_number(client)
+    ids = [client.send_text_message(DestinationPhoneNumber=destination, MessageBody=str(n),
+                                    OriginationIdentity=number["PhoneNumberId"])["MessageId"]
+           for n, destination in enumerate([US_SUCCESS, US_FAILURE, US_SUCCESS])]
+    assert [m["MessageId"] for m in messages(server, account=account_id)] == ids
+    assert [m["MessageId"] for m in messages(server, account=account_id, destination=US_FAILURE)] == [ids[1]]
+    assert [m["MessageId"] for m in messages(server, account=account_id, limit="2")] == ids[:2]
+    assert messages(server, account=account_id, channel="VOICE") == []
+    assert messages(server, account=account_id, origination=number["PhoneNumber"])[0]["MessageId"] == ids[0]
