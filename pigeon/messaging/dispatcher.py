@@ -127,7 +127,8 @@ class Dispatcher:
             return base
         mps = mps_for(payload["NumberType"], payload["IsoCountryCode"], message.origination_identity,
                       self.config.mps or {})
-        retry_at = self.limiter.acquire(message.origination_identity, payload["Parts"], mps, now)
+        identity_key = f"{message.account_id}/{message.region}/{message.origination_identity}"  # "ACME" is per account
+        retry_at = self.limiter.acquire(identity_key, payload["Parts"], mps, now)
         if retry_at is not None:
             base.due_at = retry_at
             return base

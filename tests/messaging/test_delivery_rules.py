@@ -95,3 +95,15 @@ def test_success_still_delivers_with_rules(rules_server, rules_client):
     message_id = rules_client.send_text_message(DestinationPhoneNumber=US_SUCCESS, MessageBody="x",
                                                 OriginationIdentity=number["PhoneNumberId"])["MessageId"]
     assert final_events(rules_server, message_id)[-1]["eventType"] == "TEXT_DELIVERED"
+
+
+def test_mps_is_per_identity_of_each_account(rules_server):
+    """Two accounts' sender IDs named alike are two identities: 3 + 3 messages fit both bursts at once
+    (one shared line would spread the six over 1.5 s)."""
+    clients = [make_client(rules_server, new_account_id()) for _ in range(2)]
+    senders = [_sender(client) for client in clients]
+    ids = [client.send_text_message(DestinationPhoneNumber="+447400412345", MessageBody=str(n),
+                                    OriginationIdentity=sender)["MessageId"]
+           for n in range(3) for client, sender in zip(clients, senders, strict=True)]
+    stamps = sorted(final_events(rules_server, message_id)[0]["eventTimestamp"] for message_id in ids)
+    assert (stamps[-1] - stamps[0]) / 1000 < 1.2
