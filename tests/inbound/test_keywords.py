@@ -195,3 +195,16 @@ def test_concurrent_stops_from_one_handset_all_succeed(client, server, account_i
     assert [r.status_code for r in responses] == [200] * 8, [r.text for r in responses if r.status_code != 200]
     assert [n["OptedOutNumber"] for n in opted_out(client)] == [HANDSET]
     assert len(inbound_list(server, account=account_id)) == 8
+
+
+def test_self_managed_numbers_still_answer_custom_automatic_responses(client, server, account_id):
+    number = us_number(client)
+    client.update_phone_number(PhoneNumberId=number["PhoneNumberId"], SelfManagedOptOutsEnabled=True)
+    client.put_keyword(OriginationIdentity=number["PhoneNumberId"], Keyword="HOURS", KeywordMessage="9 to 5")
+    hours = inbound(server, HANDSET, number["PhoneNumber"], "hours?")
+    help_ = inbound(server, HANDSET, number["PhoneNumber"], "help")
+    stop = inbound(server, HANDSET, number["PhoneNumber"], "stop")
+    assert [r["ResponseSkipped"] for r in (hours, help_, stop)] == [None, "SELF_MANAGED_OPT_OUTS",
+                                                                    "SELF_MANAGED_OPT_OUTS"]
+    assert [m["MessageBody"] for m in messages(server, account=account_id)] == ["9 to 5"]
+    assert opted_out(client) == []
