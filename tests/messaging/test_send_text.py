@@ -235,3 +235,38 @@ def test_inspection_lists_oldest_first_with_filters_and_a_limit(client, server, 
     assert [m["MessageId"] for m in messages(server, account=account_id, limit="2")] == ids[:2]
     assert messages(server, account=account_id, channel="VOICE") == []
     assert messages(server, account=account_id, origination=number["PhoneNumber"])[0]["MessageId"] == ids[0]
+
+
+def test_identity_must_be_able_to_send_sms_to_that_country(client, server, account_id):
+    voice_only = client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
+                                             NumberCapabilities=["VOICE"], NumberType="LONG_CODE")
+    error = refused(client.send_text_message, DestinationPhoneNumber="+12065550123", MessageBody="x",
+                    OriginationIdentity=voice_only["PhoneNumberId"])
+    assert (error["Code"], error["Reason"]) == ("ConflictException", "NUMBER_CAPABILITIES_MISMATCH")
+    british = client.request_phone_number(IsoCountryCode="GB", MessageType="TRANSACTIONAL",
+                                          NumberCapabilities=["SMS"], NumberType="LONG_CODE")
+    error = refused(client.send_text_message, DestinationPhoneNumber="+12065550123", MessageBody="x",
+                    OriginationIdentity=british["PhoneNumber"])
+    assert (error["Code"], error["Reason"]) == ("ValidationException", "INVALID_IDENTITY_FOR_DESTINATION_COUNTRY")
+    error = refused(client.send_text_message, DestinationPhoneNumber="+12065550123", MessageBody="x")
+    assert error["Reason"] == "NO_ORIGINATION_IDENTITIES_FOUND"  # neither number fits a US destination
+    message_id = client.send_text_message(DestinationPhoneNumber="+447400123456", MessageBody="x")["MessageId"]
+    assert final_events(server, message_id)[0]["originationPhoneNumber"] == british["PhoneNumber"]
+
+
+def test_a_numbers_own_opt_out_list_applies(client):
+    number = simulator_number(client)
+    client.create_opt_out_list(OptOutListName="marketing")
+    client.update_phone_number(PhoneNumberId=number["PhoneNumberId"], OptOutListName="marketing")
+    client.put_opted_out_number(OptOutListName="Default", OptedOutNumber=US_SUCCESS)
+    assert client.send_text_message(DestinationPhoneNumber=US_SUCCESS, MessageBody="x",
+                                    OriginationIdentity=number["PhoneNumberId"])["MessageId"]
+    client.put_opted_out_number(OptOutListName="marketing", OptedOutNumber=US_SUCCESS)
+    error = refused(client.send_text_message, DestinationPhoneNumber=US_SUCCESS, MessageBody="x",
+                    OriginationIdentity=number["PhoneNumberId"])
+    assert (error["Reason"], error["ResourceId"]) == ("DESTINATION_PHONE_NUMBER_OPTED_OUT", "marketing")
+
+
+def test_missing_body_is_a_validation_error(unchecked_client):
+    error = refused(unchecked_client.send_text_message, DestinationPhoneNumber=US_SUCCESS)
+    assert (error["Code"], error["Reason"]) == ("ValidationException", "MISSING_PARAMETER")
