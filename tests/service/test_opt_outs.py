@@ -6,6 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import make_client, new_account_id
+from tests.inbound.support import HANDSET, inbound, us_number
 from tests.support.errors import error_of
 from tests.support.server import PigeonServer
 
@@ -282,3 +283,18 @@ def test_a_list_in_use_by_a_pool_cannot_be_deleted(client):
         "Code": "ConflictException", "Reason": "RESOURCE_DELETION_NOT_ALLOWED", "ResourceId": "pooled"}.items()
     client.update_pool(PoolId=pool["PoolId"], OptOutListName="Default")
     client.delete_opt_out_list(OptOutListName="pooled")
+
+
+def test_a_handsets_stop_is_an_end_user_opt_out_that_can_be_deleted(client, server):
+    client.create_opt_out_list(OptOutListName="replies")
+    number = us_number(client, OptOutListName="replies")
+    client.put_opted_out_number(OptOutListName="replies", OptedOutNumber="+12065550199")
+    inbound(server, HANDSET, number["PhoneNumber"], "stop")
+    entry = client.describe_opted_out_numbers(OptOutListName="replies", OptedOutNumbers=[HANDSET])["OptedOutNumbers"]
+    assert entry[0]["EndUserOptedOut"] is True
+    end_users = _numbers(client, "replies", Filters=[{"Name": "end-user-opted-out", "Values": ["true"]}])
+    assert end_users == [HANDSET]
+    assert _numbers(client, "replies", Filters=[{"Name": "end-user-opted-out", "Values": ["false"]}]) == [
+        "+12065550199"]
+    deleted = client.delete_opted_out_number(OptOutListName="replies", OptedOutNumber=HANDSET)
+    assert (deleted["OptedOutNumber"], deleted["EndUserOptedOut"]) == (HANDSET, True)
