@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("status", sa.String(12), nullable=False),
         sa.Column("target", Json, nullable=False),
-        sa.Column("payload", Json, nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),  # json, not jsonb: keeps AWS's field order
         sa.Column("attempts", sa.Integer, nullable=False),
         sa.Column("due_at", sa.Float, nullable=False),
         sa.Column("claimed_by", sa.String(128)),
