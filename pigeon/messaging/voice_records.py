@@ -47,4 +47,8 @@ def voice_record(message: Message, status: str, is_final: bool, now: float, desc
         event["context"] = dict(payload["Context"])
     event["totalMessagePrice"] = payload["PriceMicros"] / 1_000_000 if charged else 0.0
     event["totalCarrierFee"] = payload["CarrierFeeMicros"] / 1_000_000 if charged else 0.0
+    protect = payload.get("Protect")
+    if protect:
+        event["protectConfiguration"] = {"protectConfigurationId": protect["protectConfigurationId"],
+                                         "protectStatus": protect["protectStatus"]}
     return event

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pigeon.common import ids
 from pigeon.errors import FieldViolation, Invalid
 from pigeon.messaging import encoding, pricing
-from pigeon.service import message_feedback, origination, sending
+from pigeon.service import channel_protect, message_feedback, origination, sending
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
 
@@ -27,6 +27,7 @@ def send_media_message(ctx: Context, params: Params) -> Result:
     message_type = configuration_set.get("DefaultMessageType") or "TRANSACTIONAL"
     origin = origination.choose(ctx, params["OriginationIdentity"], destination, None, "MMS")
     sending.check_destination_allowed(ctx, origin, destination)
+    protect = channel_protect.protect_or_refuse(ctx, params, "MMS", destination)
     price = pricing.price_of("MEDIA", destination.iso_country, origin.number_type, message_type, 1)
     sending.check_price(params.get("MaxPrice"), price, "MaxPrice")
     sending.check_spend(ctx, "MEDIA", price)
@@ -40,5 +41,7 @@ def send_media_message(ctx: Context, params: Params) -> Result:
         "MessageFeedbackEnabled": message_feedback.enabled(params, configuration_set),
         **sending.common_payload(ctx, params, origin, destination, configuration_set, price),
     }
+    if protect is not None:
+        payload["Protect"] = protect
     sending.enqueue(ctx, message_id, "MEDIA", origin, destination, params.get("TimeToLive"), payload)
     return {"MessageId": message_id}

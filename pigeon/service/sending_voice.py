@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pigeon.common import ids
 from pigeon.errors import FieldViolation, Invalid, QuotaExceeded
 from pigeon.messaging import encoding, pricing
-from pigeon.service import message_feedback, origination, sending
+from pigeon.service import channel_protect, message_feedback, origination, sending
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.origination import Destination, Origin
 from pigeon.service.registry import operation
@@ -53,11 +53,12 @@ def send_voice_message(ctx: Context, params: Params) -> Result:
     origin = origination.choose(ctx, params["OriginationIdentity"], destination, None, "VOICE")
     sending.check_destination_allowed(ctx, origin, destination)
     _check_sandbox_calls(ctx, destination)
-    return {"MessageId": accept_voice(ctx, params, origin, destination, configuration_set, text_type)}
+    protect = channel_protect.protect_or_refuse(ctx, params, "VOICE", destination)
+    return {"MessageId": accept_voice(ctx, params, origin, destination, configuration_set, text_type, protect)}
 
 
 def accept_voice(ctx: Context, params: Params, origin: Origin, destination: Destination,
-                 configuration_set: dict[str, Any], text_type: str) -> str:
+                 configuration_set: dict[str, Any], text_type: str, protect: dict[str, Any] | None = None) -> str:
     """Price one minute of the call, check MaxPricePerMinute and the spend limit, and queue it (unless DryRun).
 
     Verification codes sent by voice (pigeon/service/verification.py) come in here too. Returns the MessageId.
@@ -78,6 +79,8 @@ def accept_voice(ctx: Context, params: Params, origin: Origin, destination: Dest
         "PricePerMinuteMicros": per_minute.price_micros, "CarrierFeePerMinuteMicros": per_minute.carrier_fee_micros,
         **sending.common_payload(ctx, params, origin, destination, configuration_set, per_minute),
     }
+    if protect is not None:
+        payload["Protect"] = protect
     sending.enqueue(ctx, message_id, "VOICE", origin, destination, params.get("TimeToLive"), payload)
     return message_id
 

@@ -179,3 +179,16 @@ def test_media_from_moto_s3_is_delivered_or_inaccessible(moto, s3_pigeon):
     assert final_events(s3_pigeon, missing)[-1]["eventType"] == "MEDIA_FILE_INACCESSIBLE"
     too_big = send(client, origin, f"s3://{bucket}/big.gif")
     assert final_events(s3_pigeon, too_big)[-1]["eventType"] == "MEDIA_FILE_SIZE_EXCEEDED"
+
+
+def test_protect_configuration_refuses_blocked_media(client, server):
+    origin = mms_number(client)["PhoneNumberId"]
+    protect_id = client.create_protect_configuration()["ProtectConfigurationId"]
+    client.set_account_default_protect_configuration(ProtectConfigurationId=protect_id)
+    client.update_protect_configuration_country_rule_set(
+        ProtectConfigurationId=protect_id, NumberCapability="MMS", CountryRuleSetUpdates={"US": {"ProtectStatus": "BLOCK"}})
+    error = refused(client.send_media_message, DestinationPhoneNumber=US_SUCCESS, OriginationIdentity=origin,
+                    MediaUrls=["s3://bucket/p.png"])
+    assert (error["Code"], error["Reason"]) == ("ConflictException",
+                                                "DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION")
+    client.send_text_message(DestinationPhoneNumber=US_SUCCESS, OriginationIdentity=origin, MessageBody="sms ok")

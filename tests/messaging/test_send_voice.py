@@ -193,3 +193,25 @@ def test_simulator_rules_end_calls_busy_or_unanswered(busy_pigeon):
                                ("+12125550199", "VOICE_COMPLETED")):
         message_id = call(client, number["PhoneNumberId"], "ring ring", destination=destination)
         assert final_events(busy_pigeon, message_id, timeout=60)[-1]["eventType"] == event, destination
+
+
+def test_protect_configuration_refuses_blocked_calls_and_marks_allowed_ones(client, server):
+    origin = simulator_number(client)["PhoneNumberId"]
+    protect_id = client.create_protect_configuration()["ProtectConfigurationId"]
+    client.update_protect_configuration_country_rule_set(
+        ProtectConfigurationId=protect_id, NumberCapability="VOICE", CountryRuleSetUpdates={"US": {"ProtectStatus": "BLOCK"}})
+    error = refused(client.send_voice_message, DestinationPhoneNumber=US_SUCCESS, OriginationIdentity=origin,
+                    MessageBody="hi", ProtectConfigurationId=protect_id)
+    assert (error["Code"], error["Reason"], error["ResourceId"]) == (
+        "ConflictException", "DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION", protect_id)
+    client.update_protect_configuration_country_rule_set(
+        ProtectConfigurationId=protect_id, NumberCapability="VOICE", CountryRuleSetUpdates={"US": {"ProtectStatus": "ALLOW"}})
+    client.put_protect_configuration_rule_set_number_override(
+        ProtectConfigurationId=protect_id, DestinationPhoneNumber=US_FAILURE, Action="BLOCK")
+    error = refused(client.send_voice_message, DestinationPhoneNumber=US_FAILURE, OriginationIdentity=origin,
+                    MessageBody="hi", ProtectConfigurationId=protect_id)
+    assert error["Reason"] == "DESTINATION_PHONE_NUMBER_BLOCKED_BY_PROTECT_NUMBER_OVERRIDE"
+    allowed = call(client, origin, "hi", ProtectConfigurationId=protect_id)
+    records = final_events(server, allowed, timeout=60)
+    assert {str(r["protectConfiguration"]) for r in records} == {
+        str({"protectConfigurationId": protect_id, "protectStatus": "ALLOW"})}
