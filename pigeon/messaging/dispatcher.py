@@ -15,7 +15,7 @@ import os
 import random
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,11 +58,14 @@ def worker_name() -> str:
 
 class Dispatcher:
     def __init__(self, store: Store, clock: Clock, connector: Connector, config: DispatchConfig | None = None,
-                 sink: EventSink | None = None, worker: str | None = None, prepare: Prepare | None = None) -> None:
+                 sink: EventSink | None = None, worker: str | None = None, prepare: Prepare | None = None,
+                 sweeps: Sequence[Callable[[Store, float], object]] = ()) -> None:
         self.store, self.clock, self.connector = store, clock, connector
         self.config = config or DispatchConfig()
         self.sink = sink
         self.prepare: Prepare = prepare or (lambda message: None)
+        self.sweeps = tuple(sweeps)
+        """Periodic work of other families, run with the receipt sweep (e.g. the message feedback timeout)."""
         self.worker = worker or worker_name()
         self.limiter = RateLimiter()
         self._stop = threading.Event()
@@ -107,6 +110,8 @@ class Dispatcher:
         if now >= self._next_sweep:
             self._next_sweep = now + SWEEP_SECONDS
             decided += self._give_up_on_silent(now)
+            for sweep in self.sweeps:
+                sweep(self.store, now)
         written = self._write(decided, receipts, now) if decided or receipts else []
         for record, configuration_set in written:
             self._publish(record, configuration_set)

@@ -8,6 +8,7 @@ import signal
 from typing import Any
 
 from pigeon.carriers.simulator import SimulatorCarrier
+from pigeon.messaging import feedback
 from pigeon.messaging.channels import ChannelPreparer
 from pigeon.messaging.dispatcher import DispatchConfig, Dispatcher, EventSink
 
@@ -17,7 +18,8 @@ def build_dispatcher(runtime: Any, sink: EventSink | None = None) -> Dispatcher:
     connector = SimulatorCarrier(settings.simulator_rules, settings.simulator_failure_status)
     config = DispatchConfig(batch_size=settings.dispatch_batch_size,
                             lease_seconds=float(settings.dispatch_lease_seconds), mps=dict(settings.mps))
-    return Dispatcher(runtime.store, runtime.clock, connector, config, sink, prepare=ChannelPreparer(settings))
+    return Dispatcher(runtime.store, runtime.clock, connector, config, sink, prepare=ChannelPreparer(settings),
+                      sweeps=[feedback.expire])
 
 
 def run_worker(runtime: Any) -> int:

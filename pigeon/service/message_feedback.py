@@ -2,31 +2,20 @@
 
 Only messages sent with MessageFeedbackEnabled (asked, or the configuration set's
 DefaultMessageFeedbackEnabled) take feedback; others, and unknown ids, are ResourceNotFoundException
-(ResourceType ``message``). "If you use message feedback then you must update message feedback record ...
-Otherwise, an hour after the message feedback record is set to FAILED" (API reference): within the hour the
-status may be set and changed; after it, the status is final (FAILED if none was given), judged by the clock
-when asked. The feedback is kept as a ``message-feedback`` resource named by the MessageId (the outbox row
-belongs to the dispatcher), and each put writes a non-final ``{CHANNEL}_FEEDBACK_{STATUS}`` record to the
-event log and the configuration set's event destinations (the model names no feedback event type).
+(ResourceType ``message``). Within the hour after sending the status may be set and changed; after it the
+status is final (FAILED when none was given: pigeon/messaging/feedback.py, which also writes the records).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pigeon.common import arns
-from pigeon.deliveries.events import for_events
 from pigeon.errors import Conflict, NotFound
-from pigeon.messaging import outbox, records
+from pigeon.messaging import feedback, outbox
 from pigeon.messaging.outbox import Message
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
 from pigeon.store import resources
-from pigeon.store.resources import Record
-from pigeon.store.schema import events
-
-RESOURCE_TYPE = "message-feedback"
-TIMEOUT_SECONDS = 3600
 
 
 def enabled(params: Params, configuration_set: dict[str, Any]) -> bool:
@@ -35,11 +24,9 @@ def enabled(params: Params, configuration_set: dict[str, Any]) -> bool:
     return bool(configuration_set.get("DefaultMessageFeedbackEnabled", False) if asked is None else asked)
 
 
-def status_of(message: Message, feedback: Record | None, now: float) -> str | None:
-    """The message's feedback status: the one put, FAILED once the hour has passed without one, else None."""
-    if feedback is not None:
-        return str(feedback.data["MessageFeedbackStatus"])
-    return "FAILED" if now >= message.created_at + TIMEOUT_SECONDS else None
+def expect(ctx: Context, message_id: str) -> None:
+    """Start the message's hour for feedback (called when a message with feedback enabled is queued)."""
+    feedback.expect(ctx.tx, ctx.scope, message_id, ctx.now)
 
 
 def _message(ctx: Context, message_id: str) -> Message:
@@ -54,28 +41,11 @@ def _message(ctx: Context, message_id: str) -> Message:
 def put_message_feedback(ctx: Context, params: Params) -> Result:
     message_id, status = params["MessageId"], params["MessageFeedbackStatus"]
     message = _message(ctx, message_id)
-    feedback = resources.get_by_name(ctx.tx, ctx.scope, RESOURCE_TYPE, message_id, for_update=True)
-    if ctx.now >= message.created_at + TIMEOUT_SECONDS:
+    if ctx.now >= message.created_at + feedback.TIMEOUT_SECONDS:
+        current = resources.get(ctx.tx, ctx.scope, feedback.FEEDBACK, message_id)
+        final = current.data["MessageFeedbackStatus"] if current is not None else "FAILED"
         raise Conflict("RESOURCE_MODIFICATION_NOT_ALLOWED", "message", message_id,
-                       f"The feedback of {message_id} is final ({status_of(message, feedback, ctx.now)}): "
-                       f"it can be given within {TIMEOUT_SECONDS // 60} minutes of sending.")
-    data = {"MessageId": message_id, "MessageFeedbackStatus": status, "UpdatedTimestamp": ctx.now}
-    if feedback is None:
-        arn = arns.build(ctx.scope, "message", message_id)
-        resources.insert(ctx.tx, ctx.scope, Record(RESOURCE_TYPE, message_id, message_id, arn, ctx.now, data))
-    else:
-        resources.update(ctx.tx, feedback.with_data(**data))
-    _log_event(ctx, message, status)
+                       f"The feedback of {message_id} is final ({final}): it can be given within "
+                       f"{feedback.TIMEOUT_SECONDS // 60} minutes of sending.")
+    feedback.store_status(ctx.tx, message, status, ctx.now, f"Message feedback: {status}")
     return {"MessageId": message_id, "MessageFeedbackStatus": status}
-
-
-def _log_event(ctx: Context, message: Message, status: str) -> None:
-    """The feedback record, in the message's record format, to the event log and the event destinations."""
-    record = records.record(message, f"FEEDBACK_{status}", False, ctx.now, f"Message feedback: {status}")
-    record["messageFeedbackStatus"] = status
-    configuration_set = message.payload.get("ConfigurationSetName")
-    ctx.tx.execute(events.insert(), {
-        "account_id": message.account_id, "region": message.region, "message_id": message.message_id,
-        "event_type": record["eventType"], "is_final": False, "configuration_set": configuration_set,
-        "created_at": ctx.now, "published_at": None, "record": record})
-    for_events(ctx.tx, [(message.scope, configuration_set, record)], ctx.now)

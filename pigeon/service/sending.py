@@ -17,6 +17,7 @@ from pigeon.errors import Conflict, FieldViolation, Invalid, QuotaExceeded
 from pigeon.messaging import encoding, outbox, pricing
 from pigeon.service import (
     configuration_sets,
+    message_feedback,
     opt_outs,
     origination,
     protect_configurations,
@@ -106,6 +107,8 @@ def accept_text(ctx: Context, params: Params, origin: Origin, destination: Desti
     if protect is not None:
         payload["Protect"] = protect
     enqueue(ctx, message_id, "TEXT", origin, destination, params.get("TimeToLive"), payload)
+    if payload["MessageFeedbackEnabled"]:
+        message_feedback.expect(ctx, message_id)
     return message_id
 
 

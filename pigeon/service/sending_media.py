@@ -44,4 +44,6 @@ def send_media_message(ctx: Context, params: Params) -> Result:
     if protect is not None:
         payload["Protect"] = protect
     sending.enqueue(ctx, message_id, "MEDIA", origin, destination, params.get("TimeToLive"), payload)
+    if payload["MessageFeedbackEnabled"]:
+        message_feedback.expect(ctx, message_id)
     return {"MessageId": message_id}

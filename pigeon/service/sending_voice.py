@@ -82,6 +82,8 @@ def accept_voice(ctx: Context, params: Params, origin: Origin, destination: Dest
     if protect is not None:
         payload["Protect"] = protect
     sending.enqueue(ctx, message_id, "VOICE", origin, destination, params.get("TimeToLive"), payload)
+    if payload["MessageFeedbackEnabled"]:
+        message_feedback.expect(ctx, message_id)
     return message_id
 
 

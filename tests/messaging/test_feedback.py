@@ -4,6 +4,7 @@ unknown ids are ResourceNotFoundException (ResourceType message); after the hour
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -77,11 +78,43 @@ def test_another_accounts_message_is_not_found(client, server):
     assert error["Code"] == "ResourceNotFoundException"
 
 
-def test_after_an_hour_the_feedback_is_final(client, server):
-    message_id = send(client, simulator_number(client)["PhoneNumberId"], MessageFeedbackEnabled=True)
-    final_events(server, message_id)
+def feedback_records(server: Any, message_id: str) -> list[dict[str, Any]]:
+    return [r for r in events(server, message_id=message_id) if "FEEDBACK" in r["eventType"]]
+
+
+def test_after_an_hour_without_feedback_the_sweep_sets_failed(client, server):
+    origin = simulator_number(client)["PhoneNumberId"]
+    silent = send(client, origin, MessageFeedbackEnabled=True)
+    answered = send(client, origin, MessageFeedbackEnabled=True)
+    final_events(server, silent)
+    client.put_message_feedback(MessageId=answered, MessageFeedbackStatus="RECEIVED")
     server.advance_clock(3601)
-    error = refused(client.put_message_feedback, MessageId=message_id, MessageFeedbackStatus="RECEIVED")
+    deadline = time.monotonic() + 15
+    while not feedback_records(server, silent):
+        assert time.monotonic() < deadline, "no feedback timeout record"
+        time.sleep(0.1)
+    [record] = feedback_records(server, silent)
+    assert (record["eventType"], record["messageFeedbackStatus"], record["isFinal"]) == (
+        "TEXT_FEEDBACK_FAILED", "FAILED", False)
+    assert record["messageStatusDescription"] == "No message feedback was received within an hour"
+    error = refused(client.put_message_feedback, MessageId=silent, MessageFeedbackStatus="RECEIVED")
     assert (error["Code"], error["Reason"], error["ResourceType"]) == (
         "ConflictException", "RESOURCE_MODIFICATION_NOT_ALLOWED", "message")
     assert "(FAILED)" in error["Message"]
+    error = refused(client.put_message_feedback, MessageId=answered, MessageFeedbackStatus="FAILED")
+    assert "(RECEIVED)" in error["Message"]
+    assert [r["eventType"] for r in feedback_records(server, answered)] == ["TEXT_FEEDBACK_RECEIVED"]
+
+
+def test_media_and_voice_messages_take_feedback(client, server):
+    origin = client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
+                                         NumberCapabilities=["SMS", "VOICE", "MMS"],
+                                         NumberType="SIMULATOR")["PhoneNumberId"]
+    voice = client.send_voice_message(DestinationPhoneNumber=US_SUCCESS, OriginationIdentity=origin,
+                                      MessageBody="hi", MessageFeedbackEnabled=True)["MessageId"]
+    media = client.send_media_message(DestinationPhoneNumber=US_SUCCESS, OriginationIdentity=origin,
+                                      MediaUrls=["s3://bucket/none.png"], MessageFeedbackEnabled=True)["MessageId"]
+    client.put_message_feedback(MessageId=voice, MessageFeedbackStatus="RECEIVED")
+    client.put_message_feedback(MessageId=media, MessageFeedbackStatus="FAILED")
+    assert [r["eventType"] for r in feedback_records(server, voice)] == ["VOICE_FEEDBACK_RECEIVED"]
+    assert [r["eventType"] for r in feedback_records(server, media)] == ["MEDIA_FEEDBACK_FAILED"]
