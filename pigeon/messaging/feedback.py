@@ -67,6 +67,8 @@ def expire(store: Store, now: float, limit: int = 500) -> int:
     table = resources_table.c
     query = (sa.select(table.account_id, table.region, table.resource_id)
              .where(table.resource_type == DUE, table.created_at <= now - TIMEOUT_SECONDS).limit(limit))
+    if not store.is_sqlite:
+        query = query.with_for_update(skip_locked=True)  # several workers sweep side by side
     with store.transaction(write=True) as tx:
         due = list(tx.execute(query))
         found = outbox.get_many(tx, [row.resource_id for row in due])
