@@ -178,8 +178,9 @@ def test_text_message_has_no_audio(client, server):
 @pytest.fixture(scope="module")
 def busy_pigeon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PigeonServer]:
     config = tmp_path_factory.mktemp("voice") / "pigeon.yaml"
-    config.write_text(yaml.safe_dump({"simulator_rules": [{"prefix": "+1206555", "status": "BUSY"},
-                                                          {"prefix": "+1415555", "status": "NO_ANSWER"}]}))
+    config.write_text(yaml.safe_dump({"simulator_rules": [
+        {"prefix": "+1206555", "status": "BUSY"}, {"prefix": "+1415555", "status": "NO_ANSWER"},
+        {"prefix": "+1312555", "status": "FAILED", "transient": True}]}))
     server = PigeonServer(None, ["--config", str(config)]).start()
     yield server
     server.stop()
@@ -215,3 +216,15 @@ def test_protect_configuration_refuses_blocked_calls_and_marks_allowed_ones(clie
     records = final_events(server, allowed, timeout=60)
     assert {str(r["protectConfiguration"]) for r in records} == {
         str({"protectConfigurationId": protect_id, "protectStatus": "ALLOW"})}
+
+
+def test_call_the_carrier_never_takes_ends_voice_ttl_expired_uncharged(busy_pigeon):
+    client = make_client(busy_pigeon, new_account_id())
+    number = client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
+                                         NumberCapabilities=["SMS", "VOICE"], NumberType="TOLL_FREE")
+    message_id = call(client, number["PhoneNumberId"], "nobody home", destination="+13125550123", TimeToLive=30)
+    busy_pigeon.advance_clock(31)
+    [record] = final_events(busy_pigeon, message_id, timeout=60)
+    assert (record["eventType"], record["messageStatus"], record["isFinal"]) == ("VOICE_TTL_EXPIRED", "TTL_EXPIRED", True)
+    assert (record["totalMessagePrice"], record["totalCarrierFee"]) == (0.0, 0.0)
+    assert list(record) == [field for field in RECORD_FIELDS if field != "context"]
