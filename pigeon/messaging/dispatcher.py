@@ -105,7 +105,7 @@ class Dispatcher:
         """One cycle; returns how many messages it claimed."""
         now = self.clock.now()
         claimed = outbox.claim(self.store, self.worker, now, self.config.lease_seconds, self.config.batch_size)
-        decided = [(message, self._decide(message, now)) for message in claimed]
+        decided = [(message, self._decide_safely(message, now)) for message in claimed]
         receipts = self.connector.receipts()
         if now >= self._next_sweep:
             self._next_sweep = now + SWEEP_SECONDS
@@ -118,6 +118,15 @@ class Dispatcher:
         return len(claimed)
 
     # --- deciding ----------------------------------------------------------------------------------------
+
+    def _decide_safely(self, message: Message, now: float) -> Transition:
+        """One message's fate; a message that breaks the dispatcher is retried later, never the whole batch."""
+        try:
+            return self._decide(message, now)
+        except Exception as error:  # noqa: BLE001 - one poisoned row must not stall every other message
+            log.exception("dispatch failed on message_id=%s", message.message_id)
+            base = Transition(message.message_id, outbox.CLAIMED, outbox.QUEUED, claimed_by=self.worker)
+            return self._retry(base, message, now, repr(error))
 
     def _decide(self, message: Message, now: float) -> Transition:
         base = Transition(message.message_id, outbox.CLAIMED, outbox.QUEUED, claimed_by=self.worker)

@@ -22,7 +22,7 @@ from pigeon.scope import Scope
 from pigeon.service import load_families
 from pigeon.service.invoke import invoke
 from pigeon.settings import Settings
-from pigeon.store import accounts, resources
+from pigeon.store import accounts, resources, schema
 from tests.messaging.support import US_SUCCESS
 
 SCOPE = Scope("111122223333", "us-east-1")
@@ -133,3 +133,19 @@ def test_sandbox_account_sends_to_a_verified_destination_only_once_verified(runt
         assert record is not None
         resources.update(tx, replace(record, data={**record.data, "Status": "VERIFIED"}))
     assert invoke(runtime, "SendTextMessage", SCOPE, dict(send), "request")["MessageId"]
+
+
+def test_a_broken_message_is_retried_later_without_stalling_the_batch(runtime: Runtime) -> None:
+    broken, healthy = _send(runtime), _send(runtime)
+    with runtime.store.transaction() as tx:  # a row an older version wrote without the part count
+        message = outbox.get(tx, broken)
+        assert message is not None
+        payload = {key: value for key, value in message.payload.items() if key != "Parts"}
+        tx.execute(schema.messages.update().where(schema.messages.c.message_id == broken).values(payload=payload))
+    _dispatcher(runtime, "worker").run_once()
+    assert [e["eventType"] for e in _final_events(runtime, healthy)] == ["TEXT_DELIVERED"]
+    with runtime.store.transaction(write=False) as tx:
+        stuck = outbox.get(tx, broken)
+    assert stuck is not None
+    assert (stuck.status, stuck.attempts) == ("QUEUED", 1)
+    assert "Parts" in stuck.payload["LastError"]
