@@ -9,10 +9,13 @@ duration=${1:-10}
 py=.venv/bin/python
 data=$(mktemp -d)
 free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-cleanup() { kill $pigeon_pid $bare_pid 2>/dev/null || true; rm -rf "$data"; }
+worker_pid=""
+cleanup() { kill $pigeon_pid $bare_pid $worker_pid 2>/dev/null || true; rm -rf "$data"; }
 trap cleanup EXIT
 pigeon_port=$(free_port); bare_port=$(free_port)
-printf "mps:\n  SIMULATOR: 1000000\ndispatcher: ${PIGEON_BENCH_DISPATCHER:-true}\n" > "$data/bench.yaml"
+# PIGEON_BENCH_WORKER=1: the dispatcher runs in a separate `pigeon worker` process instead of inside serve.
+in_serve=true; [ "${PIGEON_BENCH_WORKER:-0}" = 1 ] && in_serve=false
+printf "mps:\n  SIMULATOR: 1000000\ndispatcher: %s\n" "${PIGEON_BENCH_DISPATCHER:-$in_serve}" > "$data/bench.yaml"
 PIGEON_CONFIG="$data/bench.yaml" $py -m pigeon serve --port "$pigeon_port" --data-dir "$data" --log-level warning \
   2>>"$data/server.log" & pigeon_pid=$!
 $py bench/bare_asgi.py "$bare_port" & bare_pid=$!
@@ -27,6 +30,10 @@ print(client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONA
 PY
 )
 export PIGEON_ORIGINATION=$origination
+if [ "${PIGEON_BENCH_WORKER:-0}" = 1 ]; then
+  PIGEON_CONFIG="$data/bench.yaml" $py -m pigeon worker --data-dir "$data" --log-level warning 2>>"$data/worker.log" &
+  worker_pid=$!
+fi
 counts() { $py - "$data/pigeon.db" <<'PY'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1], timeout=30)
