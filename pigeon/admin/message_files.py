@@ -16,6 +16,23 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from pigeon.messaging import outbox
+from pigeon.messaging.outbox import Message
+
+
+def details(message: Message) -> dict[str, Any]:
+    """What the message view adds for MMS and voice: the media's type and size, the voice, the audio's length
+    and the minutes billed, with the download links (only once delivery has made the file)."""
+    payload, base = message.payload, f"/_pigeon/messages/{message.message_id}"
+    if message.channel == "MEDIA" and payload.get("MediaFile"):
+        return {"MediaContentType": payload["MediaContentType"], "MediaBytes": payload["MediaBytes"],
+                "MediaDownload": f"{base}/media"}
+    if message.channel == "VOICE":
+        found = {"VoiceId": payload.get("VoiceId"), "MessageBodyTextType": payload.get("MessageBodyTextType")}
+        if payload.get("AudioFile"):
+            found |= {"DurationSeconds": payload["DurationSeconds"], "BilledMinutes": payload["BilledMinutes"],
+                      "AudioDownload": f"{base}/audio"}
+        return found
+    return {}
 
 
 def _not_found(message_id: str, what: str) -> Response:

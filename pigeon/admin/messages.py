@@ -28,6 +28,7 @@ def message_view(message: Message) -> dict[str, Any]:
         "ConfigurationSetName": payload.get("ConfigurationSetName"), "Context": payload.get("Context") or {},
         "CreatedTimestamp": message.created_at, "MessageType": payload.get("MessageType"),
         "Encoding": payload.get("Encoding"), "Parts": payload.get("Parts"), "Attempts": message.attempts,
+        **message_files.details(message),
     }
 
 

@@ -74,6 +74,9 @@ def test_media_from_the_local_tree_is_delivered_and_downloadable(client, server,
     download = requests.get(f"{server.url}/_pigeon/messages/{message_id}/media", timeout=10)
     assert download.status_code == 200
     assert (download.content, download.headers["content-type"]) == (PNG, "image/png")
+    [message] = messages(server, account=account_id)
+    assert (message["MediaContentType"], message["MediaBytes"]) == ("image/png", len(PNG))
+    assert message["MediaDownload"] == f"/_pigeon/messages/{message_id}/media"
 
 
 def test_missing_file_ends_inaccessible_and_uncharged(client, server):

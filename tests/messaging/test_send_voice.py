@@ -66,6 +66,9 @@ def test_call_is_spoken_and_completed_in_order(client, server, account_id):
                                                                               "Hello from Pigeon.")
     data, duration = audio_of(server, message_id)
     assert data[:4] == b"RIFF" and 0.5 < duration < 10
+    assert (message["VoiceId"], message["MessageBodyTextType"], message["BilledMinutes"]) == ("MATTHEW", "TEXT", 1)
+    assert message["DurationSeconds"] == pytest.approx(duration, abs=0.01)
+    assert message["AudioDownload"] == f"/_pigeon/messages/{message_id}/audio"
 
 
 def test_audio_grows_with_the_text_and_is_priced_per_started_minute(client, server):
