@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import mimetypes
+import wave
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -79,11 +80,25 @@ class ChannelPreparer:
                                     payload.get("VoiceId"), self.data_dir / relative)
         except (tts.SpeechError, OSError) as error:
             return _refused(payload, "FAILED", str(error))
-        minutes = max(1, math.ceil(speech.duration_seconds / 60))
-        payload.update(AudioFile=str(relative), DurationSeconds=round(speech.duration_seconds, 3),
+        duration = speech.duration_seconds
+        if payload.get("MaxDurationSeconds") and duration > payload["MaxDurationSeconds"]:
+            duration = cut_wav(self.data_dir / relative, payload["MaxDurationSeconds"])
+        minutes = max(1, math.ceil(duration / 60))
+        payload.update(AudioFile=str(relative), DurationSeconds=round(duration, 3),
                        BilledMinutes=minutes, PriceMicros=payload["PricePerMinuteMicros"] * minutes,
                        CarrierFeeMicros=payload["CarrierFeePerMinuteMicros"] * minutes)
         return None
+
+
+def cut_wav(path: Path, seconds: float) -> float:
+    """Keep the first ``seconds`` of a WAV file (a sandbox call's limit); returns the new duration."""
+    with wave.open(str(path), "rb") as audio:
+        params = audio.getparams()
+        frames = audio.readframes(int(seconds * params.framerate))
+    with wave.open(str(path), "wb") as audio:
+        audio.setparams(params)
+        audio.writeframes(frames)
+    return len(frames) / (params.sampwidth * params.nchannels) / params.framerate
 
 
 def _refused(payload: dict[str, Any], status: str, description: str) -> Ack:

@@ -4,7 +4,8 @@ Voice goes from phone numbers or pools only (no sender IDs), with the VOICE capa
 (at most 3,000 characters) or SSML (at most 6,000, a well-formed ``<speak>`` document). The price is per
 started minute: MaxPricePerMinute and the VOICE spend limit are checked against one minute at admission; the
 dispatcher's voice step (pigeon/messaging/channels.py) synthesizes the audio and prices the call by its length.
-A SANDBOX account may place 20 calls a day, at most 5 to one recipient (aws-facts §1.5).
+A SANDBOX account may place 20 calls a day, at most 5 to one recipient, each at most 30 seconds long
+(aws-facts §1.5).
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from pigeon.voice import tts
 MAX_TEXT_CHARACTERS = {"TEXT": 3000, "SSML": 6000}
 SANDBOX_CALLS_PER_DAY = 20
 SANDBOX_CALLS_PER_RECIPIENT_PER_DAY = 5
+SANDBOX_MAX_SECONDS = 30
+"""A sandbox call plays at most 30 seconds of audio (aws-facts §1.5); longer audio is cut there."""
 
 
 def check_body(body: str, text_type: str) -> None:
@@ -52,13 +55,15 @@ def send_voice_message(ctx: Context, params: Params) -> Result:
     configuration_set = sending.configuration_set_of(ctx, params.get("ConfigurationSetName"))
     origin = origination.choose(ctx, params["OriginationIdentity"], destination, None, "VOICE")
     sending.check_destination_allowed(ctx, origin, destination)
-    _check_sandbox_calls(ctx, destination)
+    sandbox = _check_sandbox_calls(ctx, destination)
     protect = channel_protect.protect_or_refuse(ctx, params, "VOICE", destination)
-    return {"MessageId": accept_voice(ctx, params, origin, destination, configuration_set, text_type, protect)}
+    return {"MessageId": accept_voice(ctx, params, origin, destination, configuration_set, text_type, protect,
+                                      SANDBOX_MAX_SECONDS if sandbox else None)}
 
 
 def accept_voice(ctx: Context, params: Params, origin: Origin, destination: Destination,
-                 configuration_set: dict[str, Any], text_type: str, protect: dict[str, Any] | None = None) -> str:
+                 configuration_set: dict[str, Any], text_type: str, protect: dict[str, Any] | None = None,
+                 max_seconds: int | None = None) -> str:
     """Price one minute of the call, check MaxPricePerMinute and the spend limit, and queue it (unless DryRun).
 
     Verification codes sent by voice (pigeon/service/verification.py) come in here too. Returns the MessageId.
@@ -81,16 +86,19 @@ def accept_voice(ctx: Context, params: Params, origin: Origin, destination: Dest
     }
     if protect is not None:
         payload["Protect"] = protect
+    if max_seconds is not None:
+        payload["MaxDurationSeconds"] = max_seconds
     sending.enqueue(ctx, message_id, "VOICE", origin, destination, params.get("TimeToLive"), payload)
     if payload["MessageFeedbackEnabled"]:
         message_feedback.expect(ctx, message_id)
     return message_id
 
 
-def _check_sandbox_calls(ctx: Context, destination: Destination) -> None:
-    """Voice sandbox: 20 calls a day, at most 5 to one recipient in 24 hours (simulator numbers included)."""
+def _check_sandbox_calls(ctx: Context, destination: Destination) -> bool:
+    """Voice sandbox: 20 calls a day, at most 5 to one recipient in 24 hours (simulator numbers included).
+    Returns whether the account is in the sandbox."""
     if ctx.runtime.account_tier(ctx.tx, ctx.scope.account_id) != "SANDBOX":
-        return
+        return False
     column = messages.c
     today = sa.select(sa.func.count()).where(
         column.account_id == ctx.scope.account_id, column.region == ctx.scope.region,
@@ -103,3 +111,4 @@ def _check_sandbox_calls(ctx: Context, destination: Destination) -> None:
         raise QuotaExceeded("DAILY_DESTINATION_CALL_LIMIT",
                             f"A sandbox account calls {destination.number} at most "
                             f"{SANDBOX_CALLS_PER_RECIPIENT_PER_DAY} times a day.")
+    return True

@@ -170,6 +170,19 @@ def test_sandbox_calls_one_recipient_at_most_five_times_a_day(client, server, ac
     assert error["Code"] in ("ConflictException", "ValidationException")
 
 
+def test_sandbox_call_is_cut_at_thirty_seconds(client, server, account_id):
+    requests.put(f"{server.url}/_pigeon/accounts/{account_id}", json={"AccountTier": "SANDBOX"},
+                 timeout=10).raise_for_status()
+    body = " ".join(["Pigeon reads this sentence aloud to the caller."] * 40)
+    message_id = call(client, simulator_number(client)["PhoneNumberId"], body)
+    record = final_events(server, message_id, timeout=60)[-1]
+    _, seconds = audio_of(server, message_id)
+    assert 29.9 < seconds <= 30.0
+    assert record["totalMessagePrice"] == US_VOICE_PER_MINUTE
+    [message] = messages(server, account=account_id)
+    assert message["DurationSeconds"] == pytest.approx(seconds, abs=0.01)
+
+
 def test_text_message_has_no_audio(client, server):
     message_id = client.send_text_message(DestinationPhoneNumber=US_SUCCESS, MessageBody="t",
                                           OriginationIdentity=simulator_number(client)["PhoneNumberId"])["MessageId"]
