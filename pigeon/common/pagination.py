@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import orjson
@@ -62,6 +62,13 @@ def page(
     chunk = list(items[start : start + size])
     more = start + size < len(items)
     return chunk, (encode_token(ctx, key(chunk[-1])) if more and chunk else None)
+
+
+def page_of(
+    ctx: Context, params: Mapping[str, Any], items: Sequence[T], key: Callable[[T], Any] | None = None
+) -> tuple[list[T], str | None]:
+    """``page`` with the request's own NextToken and MaxResults (``key`` defaults to insertion order)."""
+    return page(ctx, items, params.get("NextToken"), params.get("MaxResults"), key or by_seq)
 
 
 def by_seq(record: Any) -> int:

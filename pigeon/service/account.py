@@ -29,9 +29,7 @@ def describe_account_attributes(ctx: Context, params: Params) -> Result:
     default_protect = accounts.settings(ctx.tx, ctx.scope).get("DefaultProtectConfigurationId")
     if default_protect:
         attributes.append({"Name": "DEFAULT_PROTECT_CONFIGURATION_ID", "Value": default_protect})
-    chunk, token = pagination.page(
-        ctx, attributes, params.get("NextToken"), params.get("MaxResults"), lambda a: a["Name"]
-    )
+    chunk, token = pagination.page_of(ctx, params, attributes, lambda a: a["Name"])
     return {"AccountAttributes": chunk, "NextToken": token}
 
 
@@ -46,7 +44,5 @@ def describe_account_limits(ctx: Context, params: Params) -> Result:
         for name in enum_values("AccountLimitName")
     ]
     order = {name: index for index, name in enumerate(enum_values("AccountLimitName"))}
-    chunk, token = pagination.page(
-        ctx, limits, params.get("NextToken"), params.get("MaxResults"), lambda limit: order[limit["Name"]]
-    )
+    chunk, token = pagination.page_of(ctx, params, limits, lambda limit: order[limit["Name"]])
     return {"AccountLimits": chunk, "NextToken": token}

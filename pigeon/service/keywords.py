@@ -132,8 +132,7 @@ def describe_keywords(ctx: Context, params: Params) -> Result:
         keywords = [keyword for keyword in keywords if _normal(keyword["Keyword"]) in names]
     filters.check_values(params.get("Filters"), "keyword-action", ["AUTOMATIC_RESPONSE", "OPT_OUT", "OPT_IN"])
     keywords = filters.apply(keywords, params.get("Filters"), FILTERS)
-    chunk, token = pagination.page(ctx, keywords, params.get("NextToken"), params.get("MaxResults"),
-                                   lambda keyword: _normal(keyword["Keyword"]))
+    chunk, token = pagination.page_of(ctx, params, keywords, lambda keyword: _normal(keyword["Keyword"]))
     return {"OriginationIdentity": identity.resource_id, "OriginationIdentityArn": identity.arn,
             "Keywords": chunk, "NextToken": token}
 

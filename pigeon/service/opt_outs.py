@@ -195,7 +195,7 @@ def describe_opt_out_lists(ctx: Context, params: Params) -> Result:
     else:
         find_list(ctx, DEFAULT_LIST)
         records = resources.list_of(ctx.tx, ctx.scope, LIST_TYPE)
-    chunk, token = pagination.page(ctx, records, params.get("NextToken"), params.get("MaxResults"), pagination.by_seq)
+    chunk, token = pagination.page_of(ctx, params, records)
     return {"OptOutLists": [record.data for record in chunk], "NextToken": token}
 
 

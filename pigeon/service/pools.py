@@ -173,6 +173,6 @@ def list_pool_origination_identities(ctx: Context, params: Params) -> Result:
     filters.check_values(params.get("Filters"), "number-capability", enum_values("NumberCapability"))
     entries = [(member.seq, identities.metadata(member)) for member in identities.members(ctx, pool.resource_id)]
     entries = filters.apply(entries, params.get("Filters"), MEMBER_FILTERS)
-    chunk, token = pagination.page(ctx, entries, params.get("NextToken"), params.get("MaxResults"), lambda e: e[0])
+    chunk, token = pagination.page_of(ctx, params, entries, lambda e: e[0])
     return {"PoolArn": pool.arn, "PoolId": pool.resource_id, "OriginationIdentities": [e[1] for e in chunk],
             "NextToken": token}

@@ -125,7 +125,7 @@ def describe_protect_configurations(ctx: Context, params: Params) -> Result:
     for name in ("account-default", "deletion-protection-enabled"):
         filters.check_values(params.get("Filters"), name, ("true", "false"))
     records = filters.apply(records, params.get("Filters"), _filters(default_id))
-    chunk, token = pagination.page(ctx, records, params.get("NextToken"), params.get("MaxResults"), pagination.by_seq)
+    chunk, token = pagination.page_of(ctx, params, records)
     return {"ProtectConfigurations": [information(record, default_id) for record in chunk], "NextToken": token}
 
 

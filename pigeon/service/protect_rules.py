@@ -175,8 +175,7 @@ def list_protect_configuration_rule_set_number_overrides(ctx: Context, params: P
                                                              parent_id=record.resource_id)
                  if _live(ctx, override)]
     overrides = filters.apply(overrides, params.get("Filters"), OVERRIDE_FILTERS)
-    chunk, token = pagination.page(ctx, overrides, params.get("NextToken"), params.get("MaxResults"),
-                                   pagination.by_seq)
+    chunk, token = pagination.page_of(ctx, params, overrides)
     return {"ProtectConfigurationArn": record.arn, "ProtectConfigurationId": record.resource_id,
             "RuleSetNumberOverrides": [override.data for override in chunk], "NextToken": token}
 

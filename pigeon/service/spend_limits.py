@@ -37,9 +37,7 @@ def describe_spend_limits(ctx: Context, params: Params) -> Result:
     for name in names:
         enforced, overridden = enforced_limit(ctx, name)
         limits.append({"Name": name, "EnforcedLimit": enforced, "MaxLimit": max_limit(ctx, name), "Overridden": overridden})
-    chunk, token = pagination.page(
-        ctx, limits, params.get("NextToken"), params.get("MaxResults"), lambda limit: names.index(limit["Name"])
-    )
+    chunk, token = pagination.page_of(ctx, params, limits, lambda limit: names.index(limit["Name"]))
     return {"SpendLimits": chunk, "NextToken": token}
 
 

@@ -95,7 +95,7 @@ def describe_verified_destination_numbers(ctx: Context, params: Params) -> Resul
         records = [record for record in records if record.name in numbers]
     filters.check_values(params.get("Filters"), "status", ("PENDING", "VERIFIED", "UNSUPPORTED"))
     records = filters.apply(records, params.get("Filters"), FILTERS)
-    chunk, token = pagination.page(ctx, records, params.get("NextToken"), params.get("MaxResults"), pagination.by_seq)
+    chunk, token = pagination.page_of(ctx, params, records)
     return {"VerifiedDestinationNumbers": [record.data for record in chunk], "NextToken": token}
 
 

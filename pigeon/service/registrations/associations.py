@@ -153,7 +153,7 @@ def list_registration_associations(ctx: Context, params: Params) -> Result:
     """Retrieve all of the origination identities that are associated with a registration."""
     registration = review.load(ctx, params["RegistrationId"])
     chosen = filters.apply(records.associations(ctx, registration), params.get("Filters"), FILTERS)
-    chunk, token = pagination.page(ctx, chosen, params.get("NextToken"), params.get("MaxResults"), pagination.by_seq)
+    chunk, token = pagination.page_of(ctx, params, chosen)
     return {"RegistrationArn": registration.arn, "RegistrationId": registration.resource_id,
             "RegistrationType": registration.data["RegistrationType"],
             "RegistrationAssociations": [record.data for record in chunk], "NextToken": token}

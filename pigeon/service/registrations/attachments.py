@@ -173,5 +173,5 @@ def describe_registration_attachments(ctx: Context, params: Params) -> Result:
     else:
         chosen = resources.list_of(ctx.tx, ctx.scope, ATTACHMENT)
     chosen = filters.apply(chosen, params.get("Filters"), FILTERS)
-    chunk, token = pagination.page(ctx, chosen, params.get("NextToken"), params.get("MaxResults"), pagination.by_seq)
+    chunk, token = pagination.page_of(ctx, params, chosen)
     return {"RegistrationAttachments": [wire(record) for record in chunk], "NextToken": token}

@@ -189,7 +189,7 @@ def describe_registration_type_definitions(ctx: Context, params: Params) -> Resu
     order = {name: index for index, name in enumerate(catalogue())}
     types = [t for t in catalogue().values() if not names or t.name in names]
     types = filters.apply(types, params.get("Filters"), TYPE_FILTERS)
-    chunk, token = pagination.page(ctx, types, params.get("NextToken"), params.get("MaxResults"), lambda t: order[t.name])
+    chunk, token = pagination.page_of(ctx, params, types, lambda t: order[t.name])
     return {"RegistrationTypeDefinitions": [t.wire for t in chunk], "NextToken": token}
 
 
@@ -202,8 +202,7 @@ def describe_registration_section_definitions(ctx: Context, params: Params) -> R
         raise _unknown("UNKNOWN_REGISTRATION_SECTION", "SectionPaths", unknown, "registration section")
     order = {path: index for index, path in enumerate(definition.section_paths())}
     sections = [s for s in definition.sections if not wanted or s["SectionPath"] in wanted]
-    chunk, token = pagination.page(ctx, sections, params.get("NextToken"), params.get("MaxResults"),
-                                   lambda s: order[s["SectionPath"]])
+    chunk, token = pagination.page_of(ctx, params, sections, lambda s: order[s["SectionPath"]])
     return {"RegistrationType": definition.name, "RegistrationSectionDefinitions": chunk, "NextToken": token}
 
 
@@ -212,7 +211,6 @@ def describe_registration_field_definitions(ctx: Context, params: Params) -> Res
     definition = type_definition(params["RegistrationType"])
     chosen = selected_fields(definition, params.get("SectionPath"), params.get("FieldPaths"))
     order = {item.path: index for index, item in enumerate(definition.fields)}
-    chunk, token = pagination.page(ctx, chosen, params.get("NextToken"), params.get("MaxResults"),
-                                   lambda f: order[f.path])
+    chunk, token = pagination.page_of(ctx, params, chosen, lambda f: order[f.path])
     return {"RegistrationType": definition.name, "RegistrationFieldDefinitions": [f.wire for f in chunk],
             "NextToken": token}

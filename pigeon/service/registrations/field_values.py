@@ -146,7 +146,6 @@ def describe_registration_field_values(ctx: Context, params: Params) -> Result:
     values = version.data.get("_FieldValues", {})
     order = {field.path: index for index, field in enumerate(definition.fields)}
     present = [{"FieldPath": field.path, **values[field.path]} for field in chosen if field.path in values]
-    chunk, token = pagination.page(ctx, present, params.get("NextToken"), params.get("MaxResults"),
-                                   lambda value: order[value["FieldPath"]])
+    chunk, token = pagination.page_of(ctx, params, present, lambda value: order[value["FieldPath"]])
     return {"RegistrationArn": registration.arn, "RegistrationId": registration.resource_id,
             "VersionNumber": number, "RegistrationFieldValues": chunk, "NextToken": token}

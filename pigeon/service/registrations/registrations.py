@@ -98,5 +98,5 @@ def describe_registrations(ctx: Context, params: Params) -> Result:
     else:
         chosen = resources.list_of(ctx.tx, ctx.scope, REGISTRATION)
     chosen = filters.apply([review.settle(ctx, record) for record in chosen], params.get("Filters"), FILTERS)
-    chunk, token = pagination.page(ctx, chosen, params.get("NextToken"), params.get("MaxResults"), pagination.by_seq)
+    chunk, token = pagination.page_of(ctx, params, chosen)
     return {"Registrations": [wire(record) for record in chunk], "NextToken": token}

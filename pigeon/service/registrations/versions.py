@@ -132,7 +132,6 @@ def describe_registration_versions(ctx: Context, params: Params) -> Result:
                           [FieldViolation("VersionNumbers", f"Unknown version {number}") for number in unknown])
         every = [v for v in every if v.data["VersionNumber"] in wanted]
     chosen = filters.apply(list(reversed(every)), params.get("Filters"), FILTERS)
-    chunk, token = pagination.page(ctx, chosen, params.get("NextToken"), params.get("MaxResults"),
-                                   lambda v: -v.data["VersionNumber"])
+    chunk, token = pagination.page_of(ctx, params, chosen, lambda v: -v.data["VersionNumber"])
     return {"RegistrationArn": registration.arn, "RegistrationId": registration.resource_id,
             "RegistrationVersions": [records.version_wire(v) for v in chunk], "NextToken": token}
