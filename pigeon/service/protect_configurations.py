@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from pigeon.common import arns, filters, ids, lookup, pagination, quotas, tags
+from pigeon.common import arns, filters, ids, lookup, quotas, tags
+from pigeon.common.describe import describe
 from pigeon.errors import Conflict, NotFound
 from pigeon.service import configuration_sets
 from pigeon.service.context import Context, Params, Result
@@ -115,17 +116,11 @@ def delete_protect_configuration(ctx: Context, params: Params) -> Result:
 
 @operation("DescribeProtectConfigurations")
 def describe_protect_configurations(ctx: Context, params: Params) -> Result:
-    wanted = params.get("ProtectConfigurationIds")
-    if wanted:
-        found = {record.seq: record for record in (find(ctx, value) for value in wanted)}
-        records = [found[seq] for seq in sorted(found)]
-    else:
-        records = resources.list_of(ctx.tx, ctx.scope, RESOURCE_TYPE)
     default_id = account_default_id(ctx)
     for name in ("account-default", "deletion-protection-enabled"):
         filters.check_values(params.get("Filters"), name, ("true", "false"))
-    records = filters.apply(records, params.get("Filters"), _filters(default_id))
-    chunk, token = pagination.page_of(ctx, params, records)
+    chunk, token = describe(ctx, params, RESOURCE_TYPE, "ProtectConfigurationIds", lambda value: find(ctx, value),
+                            _filters(default_id))
     return {"ProtectConfigurations": [information(record, default_id) for record in chunk], "NextToken": token}
 
 
