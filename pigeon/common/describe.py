@@ -1,8 +1,8 @@
 """The one shape of every Describe* over stored resources: named ones (an unknown name is an error) or all
 of the scope's, the ``Owner`` parameter, filters, and a page.
 
-``Owner`` SELF is the account's own resources; SHARED lists resources other accounts share with it, which
-Pigeon does not list yet (none are shown). Owner together with explicit names is
+``Owner`` SELF is the account's own resources; SHARED lists the resources of other accounts that a resource
+policy shares with it (in the same region). Owner together with explicit names is
 PARAMETERS_CANNOT_BE_USED_TOGETHER, as the reference says for each operation.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 from pigeon.common import filters, pagination
 from pigeon.errors import FieldViolation, Invalid
 from pigeon.service.context import Context, Params
-from pigeon.store import resources
+from pigeon.store import resources, shares
 from pigeon.store.resources import Record
 
 
@@ -37,7 +37,7 @@ def describe(
         found = {record.seq: record for record in (find(value) for value in wanted)}
         records: Iterable[Record] = [found[seq] for seq in sorted(found)]
     elif owner == "SHARED":
-        records = []
+        records = shares.shared_with(ctx.tx, ctx.scope.account_id, ctx.scope.region, resource_type)
     else:
         records = all_records() if all_records else resources.list_of(ctx.tx, ctx.scope, resource_type)
     selected = filters.apply(records, params.get("Filters"), filter_table)

@@ -17,7 +17,7 @@ from pigeon.common import arns, filters, lookup, pagination, quotas, tags
 from pigeon.errors import Conflict, FieldViolation, Invalid, NotFound
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
-from pigeon.store import resources
+from pigeon.store import resources, shares
 from pigeon.store.resources import Record
 
 LIST_TYPE = "opt-out-list"
@@ -179,8 +179,8 @@ def delete_opt_out_list(ctx: Context, params: Params) -> Result:
 def describe_opt_out_lists(ctx: Context, params: Params) -> Result:
     """The named lists, or all of them (Default included, stored here on first sight), oldest first.
 
-    "The Owner and OptOutListNames parameters can't be used at the same time." Lists shared from other
-    accounts (Owner SHARED) are not modelled yet: none are shown.
+    "The Owner and OptOutListNames parameters can't be used at the same time." Owner SHARED lists other
+    accounts' lists that a resource policy shares with this account.
     """
     names, owner = params.get("OptOutListNames"), params.get("Owner")
     if names and owner:
@@ -188,7 +188,7 @@ def describe_opt_out_lists(ctx: Context, params: Params) -> Result:
                       [FieldViolation("Owner", "Can't be used with OptOutListNames"),
                        FieldViolation("OptOutListNames", "Can't be used with Owner")])
     if owner == "SHARED":
-        records: list[Record] = []
+        records: list[Record] = shares.shared_with(ctx.tx, ctx.scope.account_id, ctx.scope.region, LIST_TYPE)
     elif names:
         found = {record.seq: record for record in (find_list(ctx, name) for name in names)}
         records = [found[seq] for seq in sorted(found)]

@@ -21,7 +21,7 @@ from pigeon.protocol.model import operation_names
 from pigeon.service import opt_outs
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
-from pigeon.store import resources
+from pigeon.store import resources, shares
 from pigeon.store.resources import Record
 
 SHAREABLE = ("phone-number", "sender-id", "pool", "opt-out-list")
@@ -184,9 +184,11 @@ def put_resource_policy(ctx: Context, params: Params) -> Result:
     """Attaches (or replaces) the resource-based policy that shares the resource."""
     record = _target(ctx, params["ResourceArn"], for_update=True)
     statements = parse(params["Policy"], record.arn)
+    grantees = _shared_with(statements, ctx.scope.account_id)
     record = resources.update(ctx.tx, record.with_data(
         _Policy=params["Policy"], _PolicyCreatedTimestamp=ctx.now, _PolicyStatements=statements,
-        _SharedWith=_shared_with(statements, ctx.scope.account_id)))
+        _SharedWith=grantees))
+    shares.set_grantees(ctx.tx, record, grantees, ctx.now)
     return _result(record)
 
 
@@ -204,4 +206,5 @@ def delete_resource_policy(ctx: Context, params: Params) -> Result:
         raise NotFound(POLICY_TYPE, record.arn, f"The resource {record.arn} has no resource policy.")
     remaining = {key: value for key, value in record.data.items() if key not in _PRIVATE_KEYS}
     resources.update(ctx.tx, replace(record, data=remaining))
+    shares.set_grantees(ctx.tx, record, (), ctx.now)
     return _result(record)

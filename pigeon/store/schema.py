@@ -168,3 +168,16 @@ inbound_messages = sa.Table(
 
 sa.Index("ix_resources_type_name", resources.c.resource_type, resources.c.name)
 """Finds a phone number by its E.164 name across scopes (inbound messages name only the number)."""
+
+resource_shares = sa.Table(
+    "resource_shares",
+    metadata,
+    sa.Column("resource_arn", sa.String(512), primary_key=True),
+    sa.Column("grantee", sa.String(12), primary_key=True),
+    sa.Column("owner_account_id", sa.String(12), nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("resource_type", sa.String(40), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_resource_shares_grantee", "grantee", "region", "resource_type"),
+)
+"""Who a resource policy shares a resource with (an account id, or ``*``): answers Owner=SHARED lookups."""
