@@ -16,7 +16,6 @@ from typing import Any
 import phonenumbers
 import yaml
 from phonenumbers import PhoneNumberType as PN
-from phonenumbers import carrier, geocoder
 
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
@@ -38,6 +37,8 @@ def mobile_networks() -> dict[str, Any]:
 
 def _country_name(parsed: phonenumbers.PhoneNumber, iso: str | None) -> str | None:
     """The country's English name, also for non-geographic numbers (toll-free) of a country."""
+    from phonenumbers import geocoder  # ~100 MB of geodata: loaded on the first lookup, not at start-up
+
     name = geocoder.country_name_for_number(parsed, "en")
     return name or (geocoder._region_display_name(iso, "en") if iso else None) or None
 
@@ -60,6 +61,8 @@ def lookup(value: str) -> dict[str, Any]:
         return result
     iso = phonenumbers.region_code_for_number(parsed)
     number_type = _TYPES.get(phonenumbers.number_type(parsed), "OTHER")
+    from phonenumbers import carrier  # carrier data loaded on first use, like the geocoder
+
     carrier_name = carrier.name_for_number(parsed, "en") or None
     result.update(IsoCountryCode=iso, Country=_country_name(parsed, iso),
                   PhoneNumberType=number_type, Carrier=carrier_name)
