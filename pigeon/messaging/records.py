@@ -1,7 +1,8 @@
 """AWS event records for text messages (aws-facts §2.1-2.3): field names, order and status tokens.
 
 The record's ``messageStatus`` is the event type without its channel prefix; ``isFinal`` is true for the
-last record of a message. Optional fields (``context``, ``mcc``/``mnc``) are left out when unknown or empty.
+last record of a message. Optional fields (``mcc``, ``mnc``, ``carrierName``, ``context``) are left out when
+unknown or empty; the network fields come from CarrierLookup's offline data at acceptance.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def record(message: Message, status: str, is_final: bool, now: float, descriptio
         "destinationPhoneNumber": message.destination,
         "isoCountryCode": payload["IsoCountryCode"],
         "isInternationalSend": payload["IsInternationalSend"],
+        **payload.get("Network", {}),
         "messageId": message.message_id,
         "messageRequestTimestamp": int(message.created_at * 1000),
         "messageEncoding": payload["Encoding"],

@@ -60,18 +60,37 @@ def lookup(value: str) -> dict[str, Any]:
     if not phonenumbers.is_valid_number(parsed):
         return result
     iso = phonenumbers.region_code_for_number(parsed)
-    number_type = _TYPES.get(phonenumbers.number_type(parsed), "OTHER")
+    result.update(IsoCountryCode=iso, Country=_country_name(parsed, iso))
+    result.update(_network(parsed, iso))
+    return result
+
+
+def _network(parsed: phonenumbers.PhoneNumber, iso: str | None) -> dict[str, Any]:
+    """PhoneNumberType, Carrier and (mobile numbers only) MCC and MNC of a valid number."""
     from phonenumbers import carrier  # carrier data loaded on first use, like the geocoder
 
+    number_type = _TYPES.get(phonenumbers.number_type(parsed), "OTHER")
     carrier_name = carrier.name_for_number(parsed, "en") or None
-    result.update(IsoCountryCode=iso, Country=_country_name(parsed, iso),
-                  PhoneNumberType=number_type, Carrier=carrier_name)
+    found: dict[str, Any] = {"PhoneNumberType": number_type, "Carrier": carrier_name}
     if number_type == "MOBILE":
         networks = mobile_networks()
         code = (networks["networks"].get(iso) or {}).get(carrier_name or "")
-        result["MCC"] = code[0] if code else networks["mcc"].get(iso)
-        result["MNC"] = code[1] if code else None
-    return result
+        found["MCC"] = code[0] if code else networks["mcc"].get(iso)
+        found["MNC"] = code[1] if code else None
+    return found
+
+
+def network_of(number: str) -> dict[str, str]:
+    """The ``mcc``, ``mnc`` and ``carrierName`` event records carry for a destination (only those known)."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return {}
+    if not phonenumbers.is_valid_number(parsed):
+        return {}
+    found = _network(parsed, phonenumbers.region_code_for_number(parsed))
+    named = {"mcc": found.get("MCC"), "mnc": found.get("MNC"), "carrierName": found.get("Carrier")}
+    return {key: value for key, value in named.items() if value}
 
 
 @operation("CarrierLookup")

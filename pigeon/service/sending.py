@@ -16,6 +16,7 @@ from pigeon.common import ids
 from pigeon.errors import Conflict, FieldViolation, Invalid, QuotaExceeded
 from pigeon.messaging import encoding, outbox, pricing
 from pigeon.service import (
+    carrier_lookup,
     configuration_sets,
     message_feedback,
     opt_outs,
@@ -151,6 +152,7 @@ def common_payload(ctx: Context, params: Params, origin: Origin, destination: De
     return {
         "IsoCountryCode": destination.iso_country,
         "IsInternationalSend": origin.iso_country != destination.iso_country,
+        "Network": carrier_lookup.network_of(destination.number),
         "OriginationIdentityArn": origin.arn, "NumberType": origin.number_type,
         "ConfigurationSetName": configuration_set.get("ConfigurationSetName"),
         "PriceMicros": price.price_micros, "CarrierFeeMicros": price.carrier_fee_micros,

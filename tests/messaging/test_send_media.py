@@ -22,7 +22,7 @@ from tests.support.server import PigeonServer
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 RECORD_FIELDS = ["eventType", "eventVersion", "eventTimestamp", "isFinal", "originationPhoneNumber",
-                 "destinationPhoneNumber", "isoCountryCode", "isInternationalSend", "messageId",
+                 "destinationPhoneNumber", "isoCountryCode", "isInternationalSend", "mcc", "messageId",
                  "messageRequestTimestamp", "messageEncoding", "messageType", "messageStatus",
                  "messageStatusDescription", "context", "totalMessageParts", "totalMessagePrice",
                  "totalCarrierFee"]

@@ -14,7 +14,7 @@ from tests.messaging.support import GB_SUCCESS, US_FAILURE, US_SUCCESS, events, 
 from tests.support.errors import error_of
 
 RECORD_FIELDS = ["eventType", "eventVersion", "eventTimestamp", "isFinal", "originationPhoneNumber",
-                 "destinationPhoneNumber", "isoCountryCode", "isInternationalSend", "messageId",
+                 "destinationPhoneNumber", "isoCountryCode", "isInternationalSend", "mcc", "messageId",
                  "messageRequestTimestamp", "messageEncoding", "messageType", "messageStatus",
                  "messageStatusDescription", "context", "totalMessageParts", "totalMessagePrice",
                  "totalCarrierFee"]
@@ -40,6 +40,7 @@ def test_success_number_gets_successful_then_delivered(client, server, account_i
     assert successful["originationPhoneNumber"] == number["PhoneNumber"]
     assert successful["destinationPhoneNumber"] == US_SUCCESS
     assert (successful["isoCountryCode"], successful["isInternationalSend"]) == ("US", False)
+    assert successful["mcc"] == "310" and "mnc" not in successful  # North America: no carrier data offline
     assert (successful["messageEncoding"], successful["messageType"]) == ("GSM", "TRANSACTIONAL")
     assert successful["messageStatus"] == "SUCCESSFUL"
     assert successful["messageStatusDescription"] == "Message has been accepted by phone carrier"

@@ -64,3 +64,11 @@ def test_mobile_network_data_is_well_formed():
         assert iso in data["mcc"]
         for mcc, mnc in networks.values():
             assert len(mcc) == 3 and mcc.isdigit() and 2 <= len(mnc) <= 3 and mnc.isdigit()
+
+
+def test_network_fields_for_event_records():
+    from pigeon.service.carrier_lookup import network_of
+
+    assert network_of("+447860019066") == {"mcc": "234", "mnc": "10", "carrierName": "O2"}
+    assert network_of("+14254147755") == {"mcc": "310"}
+    assert network_of("+1") == {} and network_of("not a number") == {}
