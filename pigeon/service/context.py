@@ -55,6 +55,14 @@ class Context:
             else:
                 transaction.__exit__(type(error), error, error.__traceback__)
 
+    def in_scope(self, scope: Scope) -> Context:
+        """This request and its transaction, reading another scope's resources (one shared with the caller)."""
+        if scope == self.scope:
+            return self
+        view = Context(scope, self.runtime, self.operation, self.request_id, self.now, self.writes)
+        view._tx = self.tx  # type: ignore[assignment]  # the same transaction; only this context finishes it
+        return view
+
     @property
     def clock(self) -> Clock:
         return self.runtime.clock

@@ -45,14 +45,21 @@ def find_sender_id(ctx: Context, value: str, iso_country_code: str | None = None
 
 
 def resolve(ctx: Context, value: str, iso_country_code: str | None = None, *, for_update: bool = False,
-            kinds: tuple[str, ...] = (PHONE_NUMBER, SENDER_ID, POOL), field: str = "OriginationIdentity") -> Record:
-    """Any origination identity: phone number id/ARN/E.164, sender ID/ARN, pool id/ARN (of ``kinds``)."""
+            kinds: tuple[str, ...] = (PHONE_NUMBER, SENDER_ID, POOL), field: str = "OriginationIdentity",
+            shared_action: str | None = None) -> Record:
+    """Any origination identity: phone number id/ARN/E.164, sender ID/ARN, pool id/ARN (of ``kinds``).
+
+    With ``shared_action`` (e.g. ``sms-voice:SendTextMessage``), the ARN of another account's identity in the
+    same region is accepted when its resource policy allows the caller that action ("If you are using a
+    shared resource then you must use the full ARN"); otherwise it is not found."""
     if arns.is_arn(value):
         parsed = arns.parse(value)
         if parsed is None:
             raise Invalid.field(field, f"{value} is not a valid ARN", reason="INVALID_ARN")
         if parsed.resource_type not in kinds:
             raise NotFound(parsed.resource_type, value)
+        if shared_action and parsed.account_id != ctx.scope.account_id and parsed.region == ctx.scope.region:
+            return _shared(ctx, parsed.resource_type, value, shared_action)
         return lookup.resolve(ctx, parsed.resource_type, value, for_update=for_update, field=field)
     for kind, prefix in ((PHONE_NUMBER, "phone-"), (POOL, "pool-")):
         if kind in kinds and value.startswith(prefix):
@@ -68,6 +75,15 @@ def resolve(ctx: Context, value: str, iso_country_code: str | None = None, *, fo
         if found is not None:
             return found
     raise NotFound(_kind_named(value, kinds), value)
+
+
+def _shared(ctx: Context, resource_type: str, arn: str, action: str) -> Record:
+    from pigeon.service import policies  # policies imports this module's neighbours
+
+    record = resources.get_by_arn(ctx.tx, arn)
+    if record is None or not policies.allows(record, ctx.scope.account_id, action):
+        raise NotFound(resource_type, arn)
+    return record
 
 
 def _kind_named(value: str, kinds: tuple[str, ...]) -> str:
@@ -118,6 +134,11 @@ def members(ctx: Context, pool_id: str) -> list[Record]:
     found = [r for kind in (PHONE_NUMBER, SENDER_ID) for r in resources.list_of(ctx.tx, ctx.scope, kind)
              if is_member(r, pool_id)]
     return sorted(found, key=lambda record: record.seq)
+
+
+def members_of(ctx: Context, pool: Record) -> list[Record]:
+    """The members of ``pool``, read in the pool's own scope (a shared pool belongs to another account)."""
+    return members(ctx.in_scope(pool.scope), pool.resource_id)
 
 
 def check_can_join(ctx: Context, pool: Record, identity: Record) -> None:

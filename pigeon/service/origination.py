@@ -18,6 +18,7 @@ import yaml
 
 from pigeon.carriers.simulator import destinations as simulator_destinations
 from pigeon.errors import Conflict, Invalid
+from pigeon.scope import Scope
 from pigeon.service import identities
 from pigeon.service.context import Context
 from pigeon.store import resources
@@ -45,6 +46,8 @@ class Origin:
     number_type: str
     iso_country: str
     opt_out_list: str
+    owner: Scope | None = None
+    """The scope the identity (and its opt-out list) belongs to, when another account shares it."""
 
 
 @cache
@@ -58,7 +61,7 @@ def choose(ctx: Context, value: str | None, destination: Destination, default_se
     """The origin of a message to ``destination`` needing ``capability`` (SMS, MMS or VOICE: phone numbers
     only, no sender IDs), or the documented error."""
     if value:
-        record = identities.resolve(ctx, value, destination.iso_country)
+        record = identities.resolve(ctx, value, destination.iso_country, shared_action=f"sms-voice:{ctx.operation}")
         if record.resource_type == identities.POOL:
             return _from_pool(ctx, record, destination, capability)
         _check(record, destination, capability)
@@ -74,7 +77,7 @@ def choose(ctx: Context, value: str | None, destination: Destination, default_se
 
 
 def _from_pool(ctx: Context, pool: Record, destination: Destination, capability: str) -> Origin:
-    for member in identities.members(ctx, pool.resource_id):
+    for member in identities.members_of(ctx, pool):
         if _fits(member, destination, capability):
             return _origin(member, pool.data.get("OptOutListName"))
     raise Invalid("INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
@@ -128,9 +131,9 @@ def _origin(record: Record, opt_out_list: str | None) -> Origin:
     data = record.data
     if record.resource_type == identities.SENDER_ID:
         return Origin(data["SenderId"], record.arn, "SENDER_ID", data["IsoCountryCode"],
-                      opt_out_list or identities.DEFAULT_OPT_OUT_LIST)
+                      opt_out_list or identities.DEFAULT_OPT_OUT_LIST, record.scope)
     return Origin(data["PhoneNumber"], record.arn, data["NumberType"], data["IsoCountryCode"],
-                  opt_out_list or identities.DEFAULT_OPT_OUT_LIST)
+                  opt_out_list or identities.DEFAULT_OPT_OUT_LIST, record.scope)
 
 
 def simulator_country(number: str) -> str | None:

@@ -126,7 +126,7 @@ def check_destination_allowed(ctx: Context, origin: Origin, destination: Destina
         if verified is None or verified.data.get("Status") != "VERIFIED":
             raise Conflict("DESTINATION_PHONE_NUMBER_NOT_VERIFIED", VERIFIED_DESTINATION, destination.number,
                            f"{destination.number} is not a verified destination (the account is in the sandbox).")
-    if opt_outs.is_opted_out(ctx, origin.opt_out_list, destination.number):
+    if opt_outs.is_opted_out(ctx.in_scope(origin.owner or ctx.scope), origin.opt_out_list, destination.number):
         raise Conflict("DESTINATION_PHONE_NUMBER_OPTED_OUT", "opt-out-list", origin.opt_out_list,
                        f"{destination.number} has opted out ({origin.opt_out_list}).")
 

@@ -86,7 +86,7 @@ def _send(ctx: Context, params: Params, number: str, channel: str, body: str, vo
         raise Invalid("INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
                       f"{origin.value} ({origin.iso_country}) can only send verification messages within "
                       f"{origin.iso_country}, not to {destination.iso_country}.")
-    if opt_outs.is_opted_out(ctx, origin.opt_out_list, destination.number):
+    if opt_outs.is_opted_out(ctx.in_scope(origin.owner or ctx.scope), origin.opt_out_list, destination.number):
         raise Conflict("DESTINATION_PHONE_NUMBER_OPTED_OUT", "opt-out-list", origin.opt_out_list,
                        f"{destination.number} has opted out ({origin.opt_out_list}).")
     message = {"MessageBody": body, "Context": params.get("Context"), "VoiceId": voice_id,

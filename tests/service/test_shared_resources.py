@@ -53,3 +53,50 @@ def test_shares_are_per_region(server):
     share(owner, arn, grantee_id)
     assert len(make_client(server, grantee_id).describe_opt_out_lists(Owner="SHARED")["OptOutLists"]) == 1
     assert make_client(server, grantee_id, "eu-west-1").describe_opt_out_lists(Owner="SHARED")["OptOutLists"] == []
+
+
+def test_sending_through_a_shared_number_by_its_arn(server):
+    from tests.messaging.support import US_SUCCESS, final_events, messages
+
+    owner_id, grantee_id, stranger_id = new_account_id(), new_account_id(), new_account_id()
+    owner, grantee, stranger = (make_client(server, account) for account in (owner_id, grantee_id, stranger_id))
+    number = owner.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
+                                        NumberCapabilities=["SMS"], NumberType="SIMULATOR")
+    share(owner, number["PhoneNumberArn"], grantee_id)
+    message_id = grantee.send_text_message(DestinationPhoneNumber=US_SUCCESS, MessageBody="via a shared number",
+                                           OriginationIdentity=number["PhoneNumberArn"])["MessageId"]
+    assert final_events(server, message_id)[-1]["eventType"] == "TEXT_DELIVERED"
+    [sent] = messages(server, account=grantee_id)
+    assert sent["OriginationIdentity"] == number["PhoneNumber"]  # the grantee sends (and pays) from it
+
+    import pytest
+    from botocore.exceptions import ClientError
+
+    from tests.support.errors import error_of
+
+    for client, identity in ((stranger, number["PhoneNumberArn"]), (grantee, number["PhoneNumberId"])):
+        with pytest.raises(ClientError) as excinfo:  # not shared with the stranger; an id is never enough
+            client.send_text_message(DestinationPhoneNumber=US_SUCCESS, MessageBody="no",
+                                     OriginationIdentity=identity)
+        assert error_of(excinfo)["Code"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as excinfo:  # the policy allows SendTextMessage only
+        grantee.send_media_message(DestinationPhoneNumber=US_SUCCESS, MediaUrls=["s3://bucket/a.png"],
+                                   OriginationIdentity=number["PhoneNumberArn"])
+    assert error_of(excinfo)["Code"] == "ResourceNotFoundException"
+
+
+def test_the_owners_opt_out_list_applies_to_a_shared_number(server):
+    from botocore.exceptions import ClientError
+
+    owner_id, grantee_id = new_account_id(), new_account_id()
+    owner, grantee = make_client(server, owner_id), make_client(server, grantee_id)
+    number = owner.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
+                                        NumberCapabilities=["SMS"], NumberType="SIMULATOR")
+    share(owner, number["PhoneNumberArn"], grantee_id)
+    owner.put_opted_out_number(OptOutListName="Default", OptedOutNumber="+14254147755")
+    try:
+        grantee.send_text_message(DestinationPhoneNumber="+14254147755", MessageBody="blocked",
+                                  OriginationIdentity=number["PhoneNumberArn"])
+        raise AssertionError("the owner's opt-out list should refuse the send")
+    except ClientError as error:
+        assert error.response["Reason"] == "DESTINATION_PHONE_NUMBER_OPTED_OUT"
