@@ -21,8 +21,13 @@ from pigeon.errors import Conflict, Invalid
 from pigeon.scope import Scope
 from pigeon.service import identities
 from pigeon.service.context import Context
+from pigeon.service.registrations.review import identity_registered as registered
 from pigeon.store import resources
 from pigeon.store.resources import Record
+
+REGISTRATION_REQUIRED = frozenset({("US", "TOLL_FREE"), ("US", "TEN_DLC")})
+"""Numbers whose text and media traffic carriers accept only once registered (toll-free verification, 10DLC
+campaign); see aws-facts §6 and docs/decisions.md. Voice calls are not gated."""
 
 SHARED_SENDER_ID = "NOTICE"
 """The generic sender ID of AWS's shared routes (see SetDefaultSenderId in the API reference)."""
@@ -64,10 +69,10 @@ def choose(ctx: Context, value: str | None, destination: Destination, default_se
         record = identities.resolve(ctx, value, destination.iso_country, shared_action=f"sms-voice:{ctx.operation}")
         if record.resource_type == identities.POOL:
             return _from_pool(ctx, record, destination, capability)
-        _check(record, destination, capability)
+        _check(ctx, record, destination, capability)
         return _origin(record, record.data.get("OptOutListName"))
     for record in _candidates(ctx, destination):
-        if _fits(record, destination, capability):
+        if _fits(ctx, record, destination, capability):
             return _origin(record, record.data.get("OptOutListName"))
     if destination.iso_country in _sender_id_not_supported() or capability != "SMS":
         raise Conflict("NO_ORIGINATION_IDENTITIES_FOUND", "account", ctx.scope.account_id,
@@ -78,7 +83,7 @@ def choose(ctx: Context, value: str | None, destination: Destination, default_se
 
 def _from_pool(ctx: Context, pool: Record, destination: Destination, capability: str) -> Origin:
     for member in identities.members_of(ctx, pool):
-        if _fits(member, destination, capability):
+        if _fits(ctx, member, destination, capability):
             return _origin(member, pool.data.get("OptOutListName"))
     raise Invalid("INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
                   f"No origination identity of pool {pool.resource_id} can send to {destination.iso_country}.")
@@ -92,15 +97,15 @@ def _candidates(ctx: Context, destination: Destination) -> list[Record]:
     return [*numbers, *resources.list_of(ctx.tx, ctx.scope, identities.SENDER_ID)]
 
 
-def _fits(record: Record, destination: Destination, capability: str) -> bool:
+def _fits(ctx: Context, record: Record, destination: Destination, capability: str) -> bool:
     try:
-        _check(record, destination, capability)
+        _check(ctx, record, destination, capability)
     except (Conflict, Invalid):
         return False
     return True
 
 
-def _check(record: Record, destination: Destination, capability: str) -> None:
+def _check(ctx: Context, record: Record, destination: Destination, capability: str) -> None:
     data: dict[str, Any] = record.data
     kind, iso = record.resource_type, data.get("IsoCountryCode")
     if kind == identities.SENDER_ID and capability == "VOICE":
@@ -125,6 +130,11 @@ def _check(record: Record, destination: Destination, capability: str) -> None:
         raise Invalid("INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
                       f"The phone number {data.get('PhoneNumber')} ({iso}) cannot send to "
                       f"{destination.iso_country}.")
+    if (capability in ("SMS", "MMS") and (iso, data.get("NumberType")) in REGISTRATION_REQUIRED
+            and not registered(ctx.in_scope(record.scope), record)):
+        raise Conflict("REGISTRATION_NOT_COMPLETE", kind, record.resource_id,
+                       f"The {data.get('NumberType')} number {data.get('PhoneNumber')} has no completed registration: "
+                       "US toll-free and 10DLC numbers send text and media only once registered.")
 
 
 def _origin(record: Record, opt_out_list: str | None) -> Origin:

@@ -12,10 +12,21 @@ HANDSET = "+12065550123"
 OTHER_HANDSET = "+12065550124"
 
 
-def us_number(client: Any, **extra: Any) -> dict[str, Any]:
-    """A US toll-free number that can send SMS (Pigeon makes one up without an inventory)."""
-    return client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
-                                       NumberCapabilities=["SMS"], NumberType="TOLL_FREE", **extra)
+def us_number(client: Any, server: Any = None, **extra: Any) -> dict[str, Any]:
+    """A US toll-free number that can send SMS (Pigeon makes one up without an inventory); registered
+    (toll-free registration filled, submitted and approved) when ``server`` is given, so it may send."""
+    if server is None:
+        return client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
+                                           NumberCapabilities=["SMS"], NumberType="TOLL_FREE", **extra)
+    from tests.service.registrations.forms import fill, review
+
+    registration = client.create_registration(RegistrationType="US_TOLL_FREE_REGISTRATION")["RegistrationId"]
+    number = client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL", NumberCapabilities=["SMS"],
+                                         NumberType="TOLL_FREE", RegistrationId=registration, **extra)
+    fill(client, registration, "US_TOLL_FREE_REGISTRATION")
+    client.submit_registration_version(RegistrationId=registration)
+    assert review(server, registration, "APPROVE").status_code == 200
+    return number
 
 
 def post_inbound(server: Any, handset: str, number: str, body: str) -> requests.Response:

@@ -21,7 +21,7 @@ def run_inbound(server: Any, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_inbound_command_stops_and_answers_through_the_server(client, server, account_id):
-    number = us_number(client)
+    number = us_number(client, server)
     done = run_inbound(server, "--from", HANDSET, "--to", number["PhoneNumber"], "--body", "STOP")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

@@ -30,7 +30,7 @@ def opted_out(client: Any, list_name: str = "Default") -> list[dict[str, Any]]:
 
 
 def test_stop_opts_the_handset_out_and_the_next_send_is_refused(client, server, account_id):
-    number = us_number(client)
+    number = us_number(client, server)
     send(client, number)
     result = inbound(server, HANDSET, number["PhoneNumber"], "stop")
     assert (result["Keyword"], result["KeywordAction"], result["OptOut"]) == ("STOP", "OPT_OUT", "OPTED_OUT")
@@ -48,7 +48,7 @@ def test_stop_opts_the_handset_out_and_the_next_send_is_refused(client, server, 
 
 @pytest.mark.parametrize("body", ["Unsubscribe", "quit please", "OPT-OUT", "arret"])
 def test_required_opt_out_words_opt_out_with_the_stop_message(client, server, body):
-    number = us_number(client)
+    number = us_number(client, server)
     client.put_keyword(OriginationIdentity=number["PhoneNumberId"], Keyword="STOP", KeywordMessage="Bye from Acme.")
     result = inbound(server, HANDSET, number["PhoneNumber"], body)
     assert (result["KeywordAction"], result["OptOut"]) == ("OPT_OUT", "OPTED_OUT")
@@ -59,7 +59,7 @@ def test_required_opt_out_words_opt_out_with_the_stop_message(client, server, bo
 
 @pytest.mark.parametrize("word", ["START", "unstop"])
 def test_start_and_unstop_opt_back_in_and_sending_works(client, server, word):
-    number = us_number(client)
+    number = us_number(client, server)
     inbound(server, HANDSET, number["PhoneNumber"], "STOP")
     assert refusal(client, number)["Reason"] == "DESTINATION_PHONE_NUMBER_OPTED_OUT"
     result = inbound(server, HANDSET, number["PhoneNumber"], word)
@@ -70,7 +70,7 @@ def test_start_and_unstop_opt_back_in_and_sending_works(client, server, word):
 
 
 def test_help_gets_the_configured_answer_as_a_real_message(client, server, account_id):
-    number = us_number(client)
+    number = us_number(client, server)
     client.put_keyword(OriginationIdentity=number["PhoneNumberId"], Keyword="HELP",
                        KeywordMessage="Acme support: call 206-555-0199.")
     result = inbound(server, HANDSET, number["PhoneNumber"], "Help me")
@@ -86,7 +86,7 @@ def test_help_gets_the_configured_answer_as_a_real_message(client, server, accou
 
 
 def test_custom_keywords_on_a_pool_apply_to_its_numbers(client, server, account_id):
-    number = us_number(client)
+    number = us_number(client, server)
     pool = client.create_pool(OriginationIdentity=number["PhoneNumberId"], IsoCountryCode="US",
                               MessageType="TRANSACTIONAL")
     client.create_opt_out_list(OptOutListName="pool-list")
@@ -108,7 +108,7 @@ def test_custom_keywords_on_a_pool_apply_to_its_numbers(client, server, account_
 
 
 def test_custom_opt_in_keyword_and_a_number_keyword_before_the_pool_one(client, server):
-    number = us_number(client)
+    number = us_number(client, server)
     pool = client.create_pool(OriginationIdentity=number["PhoneNumberId"], IsoCountryCode="US",
                               MessageType="TRANSACTIONAL")
     client.put_keyword(OriginationIdentity=pool["PoolId"], Keyword="INFO", KeywordMessage="Pool info")
@@ -126,7 +126,7 @@ def test_custom_opt_in_keyword_and_a_number_keyword_before_the_pool_one(client, 
 
 
 def test_message_without_keyword_is_recorded_and_nothing_is_sent(client, server, account_id):
-    number = us_number(client)
+    number = us_number(client, server)
     previous = send(client, number)
     result = inbound(server, HANDSET, number["PhoneNumber"], "Thanks, see you at 5")
     assert (result["Keyword"], result["ResponseMessageId"], result["OptOut"]) == (None, None, None)
@@ -140,7 +140,7 @@ def test_message_without_keyword_is_recorded_and_nothing_is_sent(client, server,
 
 
 def test_inbound_list_is_oldest_first_and_filtered(client, server, account_id):
-    first, second = us_number(client), us_number(client)
+    first, second = us_number(client, server), us_number(client, server)
     inbound(server, HANDSET, first["PhoneNumber"], "one")
     inbound(server, OTHER_HANDSET, second["PhoneNumber"], "two")
     inbound(server, HANDSET, second["PhoneNumber"], "three")
@@ -189,7 +189,7 @@ def test_body_that_is_not_a_json_object_is_a_validation_exception(server):
 def test_concurrent_stops_from_one_handset_all_succeed(client, server, account_id):
     from concurrent.futures import ThreadPoolExecutor
 
-    number = us_number(client)
+    number = us_number(client, server)
     with ThreadPoolExecutor(8) as pool:
         responses = list(pool.map(lambda _: post_inbound(server, HANDSET, number["PhoneNumber"], "STOP"), range(8)))
     assert [r.status_code for r in responses] == [200] * 8, [r.text for r in responses if r.status_code != 200]
@@ -198,7 +198,7 @@ def test_concurrent_stops_from_one_handset_all_succeed(client, server, account_i
 
 
 def test_self_managed_numbers_still_answer_custom_automatic_responses(client, server, account_id):
-    number = us_number(client)
+    number = us_number(client, server)
     client.update_phone_number(PhoneNumberId=number["PhoneNumberId"], SelfManagedOptOutsEnabled=True)
     client.put_keyword(OriginationIdentity=number["PhoneNumberId"], Keyword="HOURS", KeywordMessage="9 to 5")
     hours = inbound(server, HANDSET, number["PhoneNumber"], "hours?")

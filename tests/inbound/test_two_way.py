@@ -130,7 +130,7 @@ def forward_statuses(pigeon: PigeonServer, account_id: str) -> Callable[[], list
 def test_two_way_number_publishes_to_its_sns_topic_and_the_webhook(pigeon, moto, account):
     client, account_id = account
     topic_arn, queue_url = topic_with_queue(moto)
-    number = us_number(client)
+    number = us_number(client, pigeon)
     client.update_phone_number(PhoneNumberId=number["PhoneNumberId"], TwoWayEnabled=True, TwoWayChannelArn=topic_arn)
     previous = client.send_text_message(OriginationIdentity=number["PhoneNumberId"], DestinationPhoneNumber=HANDSET,
                                         MessageBody="Reply YES to confirm")["MessageId"]
@@ -151,7 +151,7 @@ def test_two_way_number_publishes_to_its_sns_topic_and_the_webhook(pigeon, moto,
 def test_pool_two_way_and_keywords_apply_to_its_numbers(pigeon, moto, account):
     client, account_id = account
     topic_arn, queue_url = topic_with_queue(moto)
-    number = us_number(client)
+    number = us_number(client, pigeon)
     pool = client.create_pool(OriginationIdentity=number["PhoneNumberId"], IsoCountryCode="US",
                               MessageType="TRANSACTIONAL")
     client.update_pool(PoolId=pool["PoolId"], TwoWayEnabled=True, TwoWayChannelArn=topic_arn)
@@ -167,7 +167,7 @@ def test_pool_two_way_and_keywords_apply_to_its_numbers(pigeon, moto, account):
 def test_self_managed_opt_outs_forward_stop_without_changing_the_list(pigeon, moto, account):
     client, account_id = account
     topic_arn, queue_url = topic_with_queue(moto)
-    number = us_number(client)
+    number = us_number(client, pigeon)
     client.update_phone_number(PhoneNumberId=number["PhoneNumberId"], TwoWayEnabled=True, TwoWayChannelArn=topic_arn,
                                SelfManagedOptOutsEnabled=True)
     stop = inbound(pigeon, HANDSET, number["PhoneNumber"], "STOP")
@@ -185,7 +185,7 @@ def test_self_managed_opt_outs_forward_stop_without_changing_the_list(pigeon, mo
 
 def test_webhook_is_retried_until_the_receiver_accepts(pigeon, account):
     client, account_id = account
-    number = us_number(client)
+    number = us_number(client, pigeon)
     Hook.failing["hello"] = 2
     result = inbound(pigeon, HANDSET, number["PhoneNumber"], "hello")
     [forward] = result["Forwarded"]
@@ -197,7 +197,7 @@ def test_webhook_is_retried_until_the_receiver_accepts(pigeon, account):
 
 def test_forwards_survive_a_crash(pigeon, account):
     client, account_id = account
-    number = us_number(client)
+    number = us_number(client, pigeon)
     Hook.failing["before the crash"] = 10_000
     result = inbound(pigeon, HANDSET, number["PhoneNumber"], "before the crash")
     [forward] = result["Forwarded"]
@@ -205,13 +205,14 @@ def test_forwards_survive_a_crash(pigeon, account):
     pigeon.stop(kill=True)
     Hook.failing["before the crash"] = 0
     pigeon.start()
+    pigeon.advance_clock(700)  # past any retry backoff (at most 600 s) and the lease of a claim the crash cut off
     assert accepted_by_hook(result["InboundMessageId"])["messageBody"] == "before the crash"
     assert wait_for(forward_statuses(pigeon, account_id)) == ["DONE"]
 
 
 def test_a_channel_that_is_not_an_sns_topic_is_not_forwarded_there(pigeon, account):
     client, _ = account
-    number = us_number(client)
+    number = us_number(client, pigeon)
     connect = "arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555"
     client.update_phone_number(PhoneNumberId=number["PhoneNumberId"], TwoWayEnabled=True, TwoWayChannelArn=connect)
     result = inbound(pigeon, HANDSET, number["PhoneNumber"], "hi")

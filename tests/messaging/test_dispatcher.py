@@ -118,9 +118,15 @@ def test_spend_is_booked_once_per_delivered_message(runtime: Runtime) -> None:
 
 def test_sandbox_account_sends_to_a_verified_destination_only_once_verified(runtime: Runtime) -> None:
     destination = "+12065550123"
+    registration = invoke(runtime, "CreateRegistration", SCOPE, {"RegistrationType": "US_TOLL_FREE_REGISTRATION"},
+                          "request")["RegistrationId"]
     number = invoke(runtime, "RequestPhoneNumber", SCOPE, {
         "IsoCountryCode": "US", "MessageType": "TRANSACTIONAL", "NumberCapabilities": ["SMS"],
-        "NumberType": "TOLL_FREE"}, "request")
+        "NumberType": "TOLL_FREE", "RegistrationId": registration}, "request")
+    with runtime.store.transaction() as tx:  # as if an operator had approved it (the review flow has its own tests)
+        record = resources.get(tx, SCOPE, "registration", registration)
+        assert record is not None
+        resources.update(tx, replace(record, data={**record.data, "RegistrationStatus": "COMPLETE"}))
     with runtime.store.transaction() as tx:
         accounts.set_tier(tx, SCOPE.account_id, "SANDBOX", runtime.clock.now())
     invoke(runtime, "CreateVerifiedDestinationNumber", SCOPE, {"DestinationPhoneNumber": destination}, "request")

@@ -128,10 +128,10 @@ def test_failed_checks_per_day_are_limited_even_for_the_right_code(client, serve
     assert (error["Code"], error["Reason"]) == ("ServiceQuotaExceededException", "VERIFICATION_ATTEMPTS_PER_DAY")
 
 
-def test_origination_identity_must_be_of_the_destination_country(client):
-    toll_free = client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
-                                            NumberCapabilities=["SMS"], NumberType="TOLL_FREE",
-                                            InternationalSendingEnabled=True)
+def test_origination_identity_must_be_of_the_destination_country(client, server):
+    from tests.inbound.support import us_number
+
+    toll_free = us_number(client, server, InternationalSendingEnabled=True)  # registered, so it may send
     error = refused(client.send_destination_number_verification_code, VerifiedDestinationNumberId=pending(client),
                     VerificationChannel="TEXT", OriginationIdentity=toll_free["PhoneNumberId"])
     assert (error["Code"], error["Reason"]) == ("ValidationException", "INVALID_IDENTITY_FOR_DESTINATION_COUNTRY")
