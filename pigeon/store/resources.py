@@ -90,19 +90,44 @@ def _one(tx: Connection, condition: sa.ColumnElement[bool], for_update: bool) ->
     return _record(row) if row else None
 
 
+def _prebuilt(*condition: sa.ColumnElement[bool]) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """A lookup built once (plain, and FOR UPDATE): the hot paths bind values to a statement SQLAlchemy has
+    already compiled and cached, instead of constructing the expression on every call."""
+    query = sa.select(resources).where(*condition)
+    return query, query.with_for_update()
+
+
+_SCOPED = (_T.account_id == sa.bindparam("account_id"), _T.region == sa.bindparam("region"),
+           _T.resource_type == sa.bindparam("resource_type"))
+_BY_ID = _prebuilt(*_SCOPED, _T.resource_id == sa.bindparam("resource_id"))
+_BY_NAME = _prebuilt(*_SCOPED, _T.parent_id == sa.bindparam("parent_id"), _T.name == sa.bindparam("name"))
+_BY_ARN = _prebuilt(_T.arn == sa.bindparam("arn"))
+
+
+_ALL = sa.select(resources).where(*_SCOPED).order_by(_T.seq)
+_ALL_OF_PARENT = sa.select(resources).where(*_SCOPED, _T.parent_id == sa.bindparam("parent_id")).order_by(_T.seq)
+
+
+def _first(tx: Connection, statements: tuple[sa.Select[Any], sa.Select[Any]], for_update: bool,
+           values: dict[str, Any]) -> Record | None:
+    row = tx.execute(statements[1] if for_update else statements[0], values).first()
+    return _record(row) if row else None
+
+
 def get(tx: Connection, scope: Scope, resource_type: str, resource_id: str, for_update: bool = False) -> Record | None:
-    return _one(tx, sa.and_(_scoped(scope, resource_type), _T.resource_id == resource_id), for_update)
+    return _first(tx, _BY_ID, for_update, {"account_id": scope.account_id, "region": scope.region,
+                                           "resource_type": resource_type, "resource_id": resource_id})
 
 
 def get_by_name(
     tx: Connection, scope: Scope, resource_type: str, name: str, parent_id: str = "", for_update: bool = False
 ) -> Record | None:
-    condition = sa.and_(_scoped(scope, resource_type), _T.parent_id == parent_id, _T.name == name)
-    return _one(tx, condition, for_update)
+    return _first(tx, _BY_NAME, for_update, {"account_id": scope.account_id, "region": scope.region,
+                                             "resource_type": resource_type, "parent_id": parent_id, "name": name})
 
 
 def get_by_arn(tx: Connection, arn: str, for_update: bool = False) -> Record | None:
-    return _one(tx, _T.arn == arn, for_update)
+    return _first(tx, _BY_ARN, for_update, {"arn": arn})
 
 
 def get_in_any_scope(tx: Connection, resource_type: str, resource_id: str, for_update: bool = False) -> Record | None:
@@ -121,6 +146,11 @@ def list_of(
     tx: Connection, scope: Scope, resource_type: str, parent_id: str | None = None, names: Iterable[str] | None = None
 ) -> list[Record]:
     """All resources of a type in the scope (optionally of one parent, or with given names), oldest first."""
+    if names is None:
+        statement = _ALL if parent_id is None else _ALL_OF_PARENT
+        values = {"account_id": scope.account_id, "region": scope.region, "resource_type": resource_type,
+                  "parent_id": parent_id}
+        return [_record(row) for row in tx.execute(statement, values)]
     condition = _scoped(scope, resource_type)
     if parent_id is not None:
         condition = sa.and_(condition, _T.parent_id == parent_id)
