@@ -80,8 +80,10 @@ def _network(parsed: phonenumbers.PhoneNumber, iso: str | None) -> dict[str, Any
     return found
 
 
+@lru_cache(maxsize=65536)
 def network_of(number: str) -> dict[str, str]:
-    """The ``mcc``, ``mnc`` and ``carrierName`` event records carry for a destination (only those known)."""
+    """The ``mcc``, ``mnc`` and ``carrierName`` event records carry for a destination (only those known).
+    Offline data that never changes while the process runs: cached per number. Callers must not modify it."""
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:

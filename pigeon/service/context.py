@@ -89,6 +89,11 @@ class LazyTransaction:
             return _WRITE_OPTIONS if self._writes else _READ_OPTIONS
         return self._connection.get_execution_options()
 
+    @property
+    def info(self) -> dict[str, Any]:
+        """The connection's info; before the transaction begins it has changed nothing, so: empty."""
+        return self._connection.info if self._connection is not None else {}
+
     def __getattr__(self, name: str) -> Any:
         if self._connection is None:
             self._connection = self._begin()

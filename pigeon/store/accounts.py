@@ -17,6 +17,8 @@ from pigeon.scope import Scope
 from pigeon.store.schema import account_settings, accounts
 
 CACHE_SECONDS = 1.0
+_CHANGED = "pigeon_changed_account_keys"
+"""Connection.info key: the cache keys the open transaction has written (cleared when a transaction begins)."""
 _cache: dict[tuple[str, ...], tuple[float, Any]] = {}
 
 _TIER = sa.select(accounts.c.tier).where(accounts.c.account_id == sa.bindparam("account_id"))
@@ -26,9 +28,10 @@ _SETTINGS = sa.select(account_settings.c.data).where(
 
 
 def _cached(tx: Connection, key: tuple[str, ...], load: Any) -> Any:
-    """Reads in a write transaction bypass the cache: they may see this transaction's own changes."""
-    if tx.get_execution_options().get("pigeon_write"):
-        _forget(key)
+    """A fresh cached value, or one loaded now. A value the current transaction has changed is neither served
+    from nor put in the cache: it is uncommitted until the transaction ends."""
+    changed = tx.info.get(_CHANGED)
+    if changed and key in changed:
         return load()
     now = time.monotonic()
     hit = _cache.get(key)
@@ -39,8 +42,10 @@ def _cached(tx: Connection, key: tuple[str, ...], load: Any) -> Any:
     return value
 
 
-def _forget(key: tuple[str, ...]) -> None:
+def _forget(tx: Connection, key: tuple[str, ...]) -> None:
+    """Drop the cached value and mark it changed for the rest of this transaction."""
     _cache.pop(key, None)
+    tx.info.setdefault(_CHANGED, set()).add(key)
 
 
 def tier(tx: Connection, account_id: str) -> str | None:
@@ -48,10 +53,10 @@ def tier(tx: Connection, account_id: str) -> str | None:
 
 
 def set_tier(tx: Connection, account_id: str, new_tier: str, now: float) -> None:
-    _forget(("tier", account_id))
     updated = tx.execute(accounts.update().where(accounts.c.account_id == account_id).values(tier=new_tier))
     if updated.rowcount == 0:
         tx.execute(accounts.insert().values(account_id=account_id, tier=new_tier, created_at=now))
+    _forget(tx, ("tier", account_id))  # after the write: the transaction (and its info) exists by now
 
 
 def settings(tx: Connection, scope: Scope) -> dict[str, Any]:
@@ -65,7 +70,6 @@ def settings(tx: Connection, scope: Scope) -> dict[str, Any]:
 
 
 def save_settings(tx: Connection, scope: Scope, data: dict[str, Any]) -> None:
-    _forget(("settings", scope.account_id, scope.region))
     updated = tx.execute(
         account_settings.update()
         .where(account_settings.c.account_id == scope.account_id, account_settings.c.region == scope.region)
@@ -73,3 +77,4 @@ def save_settings(tx: Connection, scope: Scope, data: dict[str, Any]) -> None:
     )
     if updated.rowcount == 0:
         tx.execute(account_settings.insert().values(account_id=scope.account_id, region=scope.region, data=data))
+    _forget(tx, ("settings", scope.account_id, scope.region))

@@ -90,6 +90,7 @@ class Store:
         with self.engine.connect() as connection:
             if write:
                 connection = connection.execution_options(pigeon_write=True)
+            connection.info.pop("pigeon_changed_account_keys", None)
             with connection.begin():
                 yield connection
 
