@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 DEFAULT_ACCOUNT_ID = "000000000000"
@@ -16,6 +17,7 @@ class Scope(NamedTuple):
     region: str
 
 
+@lru_cache(maxsize=4096)
 def account_for_access_key(access_key_id: str) -> str:
     """An access key id of exactly 12 digits is that account; any other key is the default account."""
     return access_key_id if _ACCOUNT_KEY.fullmatch(access_key_id) else DEFAULT_ACCOUNT_ID

@@ -13,6 +13,7 @@ import re
 from calendar import timegm
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from time import strptime
 from typing import NamedTuple
 from urllib.parse import quote, unquote
@@ -73,6 +74,7 @@ class WireRequest:
         return [(key.decode("latin-1").lower(), value.decode("latin-1")) for key, value in self.raw_headers]
 
 
+@lru_cache(maxsize=4096)
 def _parse_credential(credential: str) -> tuple[str, str, str, str]:
     parts = credential.split("/")
     if len(parts) != 5 or parts[4] != "aws4_request" or not parts[0]:
