@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pigeon.messaging.outbox import Message
-from pigeon.messaging.voice_records import voice_record
+from pigeon.messaging.voice_records import DESCRIPTIONS as VOICE_DESCRIPTIONS
 
 DESCRIPTIONS = {
     "SUCCESSFUL": "Message has been accepted by phone carrier",
@@ -34,9 +34,10 @@ def record(message: Message, status: str, is_final: bool, now: float, descriptio
            charged: bool = True) -> dict[str, Any]:
     """The event record of ``message`` reaching ``status`` (SUCCESSFUL, DELIVERED, TTL_EXPIRED, ...).
 
-    Media records have the text records' shape (one part, priced per message); voice records their own."""
-    if message.channel == "VOICE":
-        return voice_record(message, status, is_final, now, description, charged)
+    Media records have the text records' shape (one part, priced per message); voice records carry fewer
+    fields (no network, encoding, message type or parts) and their own status descriptions."""
+    voice = message.channel == "VOICE"
+    descriptions = VOICE_DESCRIPTIONS if voice else DESCRIPTIONS
     payload = message.payload
     event: dict[str, Any] = {
         "eventType": f"{message.channel}_{status}",
@@ -47,17 +48,20 @@ def record(message: Message, status: str, is_final: bool, now: float, descriptio
         "destinationPhoneNumber": message.destination,
         "isoCountryCode": payload["IsoCountryCode"],
         "isInternationalSend": payload["IsInternationalSend"],
-        **payload.get("Network", {}),
-        "messageId": message.message_id,
-        "messageRequestTimestamp": int(message.created_at * 1000),
-        "messageEncoding": payload["Encoding"],
-        "messageType": payload["MessageType"],
-        "messageStatus": status,
-        "messageStatusDescription": description or DESCRIPTIONS.get(status, status.replace("_", " ").lower()),
     }
+    if not voice:
+        event.update(payload.get("Network", {}))
+    event["messageId"] = message.message_id
+    event["messageRequestTimestamp"] = int(message.created_at * 1000)
+    if not voice:
+        event["messageEncoding"] = payload["Encoding"]
+        event["messageType"] = payload["MessageType"]
+    event["messageStatus"] = status
+    event["messageStatusDescription"] = description or descriptions.get(status, status.replace("_", " ").lower())
     if payload.get("Context"):
         event["context"] = dict(payload["Context"])
-    event["totalMessageParts"] = payload["Parts"]
+    if not voice:
+        event["totalMessageParts"] = payload["Parts"]
     event["totalMessagePrice"] = payload["PriceMicros"] / 1_000_000 if charged else 0.0
     event["totalCarrierFee"] = payload["CarrierFeeMicros"] / 1_000_000 if charged else 0.0
     protect = payload.get("Protect")
