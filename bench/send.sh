@@ -2,6 +2,7 @@
 # Sending benchmark: durable SendTextMessage accepted per second on one Pigeon process (SQLite), side by side
 # with the bare ASGI endpoint; then accepted -> final event per second (the dispatcher and the simulator
 # draining what was accepted). Needs wrk. Usage: bench/send.sh [seconds per run, default 10]
+# PIGEON_DATABASE_URL=postgresql://... runs it on PostgreSQL (PIGEON_GROUP_COMMIT_WINDOW_MS sets the batching).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
@@ -34,11 +35,12 @@ if [ "${PIGEON_BENCH_WORKER:-0}" = 1 ]; then
   PIGEON_CONFIG="$data/bench.yaml" $py -m pigeon worker --data-dir "$data" --log-level warning 2>>"$data/worker.log" &
   worker_pid=$!
 fi
-counts() { $py - "$data/pigeon.db" <<'PY'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1], timeout=30)
-print(db.execute("select count(*) from messages").fetchone()[0],
-      db.execute("select count(*) from events where is_final").fetchone()[0])
+counts() { $py - "${PIGEON_DATABASE_URL:-sqlite:///$data/pigeon.db}" <<'PY'
+import sys
+from pigeon.store.engine import create_engine
+with create_engine(sys.argv[1]).connect() as db:
+    print(db.exec_driver_sql("select count(*) from messages").scalar(),
+          db.exec_driver_sql("select count(*) from events where is_final").scalar())
 PY
 }
 bare=$(wrk -t1 -c16 -d"${duration}s" -s bench/request.lua "http://127.0.0.1:$bare_port/" | awk '/Requests\/sec/ {print $2}')

@@ -201,5 +201,5 @@ def review_registration(runtime: Any, registration_id: str, decision: Any, reaso
         if registration is None or registration.resource_type != REGISTRATION:
             raise NotFound(REGISTRATION, registration_id)
         ctx = Context(registration.scope, runtime, "ReviewRegistration", ids.new_uuid(), runtime.clock.now(),
-                      True, tx)  # type: ignore[arg-type]
+                      True, _tx=tx)  # type: ignore[arg-type]
         return decide(ctx, registration, decision, reason, field_reasons)
