@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,6 +11,8 @@ from starlette.routing import Route
 
 from pigeon import __version__
 from pigeon.admin.deliveries import routes as delivery_routes
+from pigeon.admin.http import document as read_document
+from pigeon.admin.http import error, json
 from pigeon.admin.inbound import routes as inbound_routes
 from pigeon.admin.messages import routes as message_routes
 from pigeon.errors import FieldViolation, Invalid, ServiceError
@@ -21,24 +21,6 @@ from pigeon.settings import ACCOUNT_TIERS
 from pigeon.store import accounts
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
-
-
-def json(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
-
-
-def error(err: ServiceError) -> Response:
-    return json(err.body(), err.status)
-
-
-async def _document(request: Request) -> dict[str, Any]:
-    try:
-        document = orjson.loads(await request.body() or b"{}")
-    except orjson.JSONDecodeError as exc:
-        raise Invalid("CANNOT_PARSE", f"Body is not JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise Invalid("CANNOT_PARSE", "Body must be a JSON object")
-    return document
 
 
 def build_admin(runtime: Runtime) -> Starlette:
@@ -52,7 +34,7 @@ def build_admin(runtime: Runtime) -> Starlette:
         try:
             if not _ACCOUNT_ID.fullmatch(account_id):
                 raise Invalid("INVALID_PARAMETER", "Account ids are 12 digits", [FieldViolation("AccountId", "Must be 12 digits")])
-            tier = (await _document(request)).get("AccountTier")
+            tier = (await read_document(request)).get("AccountTier")
             if tier not in ACCOUNT_TIERS:
                 raise Invalid(
                     "FIELD_VALIDATION_FAILED",
@@ -76,7 +58,7 @@ def build_admin(runtime: Runtime) -> Starlette:
             if not runtime.settings.clock_control:
                 return error(Invalid("INVALID_REQUEST", "Clock control is off; start Pigeon with --clock-control"))
             try:
-                seconds = (await _document(request)).get("AdvanceSeconds")
+                seconds = (await read_document(request)).get("AdvanceSeconds")
                 if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
                     raise Invalid("FIELD_VALIDATION_FAILED", "AdvanceSeconds must be a number >= 0",
                                   [FieldViolation("AdvanceSeconds", "Must be a number >= 0")])
@@ -90,7 +72,7 @@ def build_admin(runtime: Runtime) -> Starlette:
         from pigeon.service.registrations.review import review_registration as decide
 
         try:
-            document = await _document(request)
+            document = await read_document(request)
             return json(decide(runtime, request.path_params["registration_id"], document.get("Decision"),
                                document.get("Reason"), document.get("FieldReasons")))
         except ServiceError as err:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from pigeon import deliveries
+from pigeon.admin.http import json
 
 
 def routes(runtime: Any) -> list[Route]:
@@ -22,6 +22,6 @@ def routes(runtime: Any) -> list[Route]:
             "Status": d.status, "Attempts": d.attempts, "Target": d.target, "Payload": d.payload,
             "LastError": d.last_error, "CreatedTimestamp": d.created_at,
         } for d in found]}
-        return Response(orjson.dumps(body), media_type="application/json")
+        return json(body)
 
     return [Route("/_pigeon/deliveries", list_deliveries, methods=["GET"])]

@@ -5,42 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from pigeon.errors import Invalid, NotFound, ServiceError
+from pigeon.admin.http import document as read_document
+from pigeon.admin.http import error, json
+from pigeon.errors import NotFound, ServiceError
 from pigeon.inbound import history
 from pigeon.inbound.receive import receive
-
-
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
-
-
-async def _document(request: Request) -> dict[str, Any]:
-    try:
-        document = orjson.loads(await request.body() or b"{}")
-    except orjson.JSONDecodeError as exc:
-        raise Invalid("CANNOT_PARSE", f"Body is not JSON: {exc}") from exc
-    if not isinstance(document, dict):
-        raise Invalid("CANNOT_PARSE", "Body must be a JSON object")
-    return document
 
 
 def routes(runtime: Any) -> list[Route]:
     async def post_inbound(request: Request) -> Response:
         try:
-            document = await _document(request)
+            document = await read_document(request)
             result = await run_in_threadpool(receive, runtime, document.get("OriginationNumber"),
                                              document.get("DestinationNumber"), document.get("MessageBody"))
         except NotFound as err:  # no account holds the number: an HTTP 404 on this plain JSON API
-            return _json(err.body(), 404)
+            return error(err, 404)
         except ServiceError as err:
-            return _json(err.body(), err.status)
-        return _json(result.view())
+            return error(err)
+        return json(result.view())
 
     async def list_inbound(request: Request) -> Response:
         criteria = {key: request.query_params.get(key, "") for key in
@@ -49,7 +36,7 @@ def routes(runtime: Any) -> list[Route]:
             found = history.list_inbound(tx, criteria)
             statuses = history.delivery_statuses(
                 tx, [forward["DeliveryId"] for item in found for forward in item.outcome.get("Forwarded", [])])
-        return _json({"InboundMessages": [item.view(statuses) for item in found]})
+        return json({"InboundMessages": [item.view(statuses) for item in found]})
 
     return [
         Route("/_pigeon/inbound", post_inbound, methods=["POST"]),

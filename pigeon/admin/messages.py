@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from pigeon.admin import message_files
+from pigeon.admin.http import json
 from pigeon.messaging import outbox
 from pigeon.messaging.outbox import Message
-
-
-def _json(body: Any) -> Response:
-    return Response(orjson.dumps(body), media_type="application/json")
 
 
 def message_view(message: Message) -> dict[str, Any]:
@@ -46,14 +42,14 @@ def routes(runtime: Any) -> list[Route]:
                     ("account", "destination", "origination", "channel", "region")}
         with runtime.store.transaction(write=False) as tx:
             found = outbox.list_messages(tx, criteria, _limit(request, 1000))
-        return _json({"Messages": [message_view(message) for message in found]})
+        return json({"Messages": [message_view(message) for message in found]})
 
     async def list_events(request: Request) -> Response:
         message_id = request.query_params.get("message_id")
         with runtime.store.transaction(write=False) as tx:
             found = outbox.list_events(tx, request.query_params.get("account"),
                                        [message_id] if message_id else None, _limit(request, 5000))
-        return _json({"Events": found})
+        return json({"Events": found})
 
     return [
         Route("/_pigeon/messages", list_messages, methods=["GET"]),

@@ -7,6 +7,17 @@ from typing import Any
 
 import requests
 
+TEXT_RECORD_FIELDS = ["eventType", "eventVersion", "eventTimestamp", "isFinal", "originationPhoneNumber",
+                      "destinationPhoneNumber", "isoCountryCode", "isInternationalSend", "mcc", "messageId",
+                      "messageRequestTimestamp", "messageEncoding", "messageType", "messageStatus",
+                      "messageStatusDescription", "context", "totalMessageParts", "totalMessagePrice",
+                      "totalCarrierFee"]
+"""AWS's order of a text (and media) event record's fields (aws-facts §2.2), for a US destination with Context."""
+
+VOICE_RECORD_FIELDS = [field for field in TEXT_RECORD_FIELDS
+                       if field not in ("mcc", "messageEncoding", "messageType", "totalMessageParts")]
+"""A voice record's fields: the text record's without network, encoding, message type and parts."""
+
 US_SUCCESS = "+14254147755"
 US_FAILURE = "+14254147167"
 GB_SUCCESS = "+447860019066"

@@ -15,17 +15,13 @@ import yaml
 from botocore.exceptions import ClientError
 
 from tests.conftest import make_client, new_account_id
+from tests.messaging.support import TEXT_RECORD_FIELDS as RECORD_FIELDS
 from tests.messaging.support import US_FAILURE, US_SUCCESS, final_events, messages
 from tests.support.errors import error_of
 from tests.support.moto import MotoServer
 from tests.support.server import PigeonServer
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
-RECORD_FIELDS = ["eventType", "eventVersion", "eventTimestamp", "isFinal", "originationPhoneNumber",
-                 "destinationPhoneNumber", "isoCountryCode", "isInternationalSend", "mcc", "messageId",
-                 "messageRequestTimestamp", "messageEncoding", "messageType", "messageStatus",
-                 "messageStatusDescription", "context", "totalMessageParts", "totalMessagePrice",
-                 "totalCarrierFee"]
 
 
 def refused(call: Any, **kwargs: Any) -> dict[str, Any]:

@@ -11,13 +11,8 @@ import requests
 from botocore.exceptions import ClientError
 
 from tests.messaging.support import GB_SUCCESS, US_FAILURE, US_SUCCESS, events, final_events, messages, simulator_number
+from tests.messaging.support import TEXT_RECORD_FIELDS as RECORD_FIELDS
 from tests.support.errors import error_of
-
-RECORD_FIELDS = ["eventType", "eventVersion", "eventTimestamp", "isFinal", "originationPhoneNumber",
-                 "destinationPhoneNumber", "isoCountryCode", "isInternationalSend", "mcc", "messageId",
-                 "messageRequestTimestamp", "messageEncoding", "messageType", "messageStatus",
-                 "messageStatusDescription", "context", "totalMessageParts", "totalMessagePrice",
-                 "totalCarrierFee"]
 
 
 def refused(call: Any, **kwargs: Any) -> dict[str, Any]:

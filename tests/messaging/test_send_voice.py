@@ -17,13 +17,10 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import make_client, new_account_id
 from tests.messaging.support import US_FAILURE, US_SUCCESS, final_events, messages, simulator_number
+from tests.messaging.support import VOICE_RECORD_FIELDS as RECORD_FIELDS
 from tests.support.errors import error_of
 from tests.support.server import PigeonServer
 
-RECORD_FIELDS = ["eventType", "eventVersion", "eventTimestamp", "isFinal", "originationPhoneNumber",
-                 "destinationPhoneNumber", "isoCountryCode", "isInternationalSend", "messageId",
-                 "messageRequestTimestamp", "messageStatus", "messageStatusDescription", "context",
-                 "totalMessagePrice", "totalCarrierFee"]
 US_VOICE_PER_MINUTE = 0.013
 
 
