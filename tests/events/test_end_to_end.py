@@ -4,7 +4,6 @@ CloudWatch Logs: every matching record arrives, in order, and nothing else does.
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import requests
 import yaml
 
 from tests.conftest import BACKENDS, make_client, new_account_id
+from tests.inbound.support import wait_for
 from tests.messaging.support import US_SUCCESS, final_events, simulator_number
 from tests.support.moto import MotoServer
 from tests.support.server import PigeonServer
@@ -33,17 +33,6 @@ def wired_server(request, moto, database_factory, tmp_path_factory):
     server = PigeonServer(database_factory(request.param), ["--config", str(config)], directory / "data").start()
     yield server
     server.stop()
-
-
-def wait_for(check, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        time.sleep(0.2)
 
 
 def test_records_reach_sns_firehose_and_cloudwatch_logs(moto, wired_server):

@@ -8,6 +8,8 @@ from typing import Any
 
 import requests
 
+from tests.messaging.support import messages  # noqa: F401 - re-exported for the inbound tests
+
 HANDSET = "+12065550123"
 OTHER_HANDSET = "+12065550124"
 
@@ -45,12 +47,6 @@ def inbound_list(server: Any, **criteria: str) -> list[dict[str, Any]]:
     response = requests.get(server.url + "/_pigeon/inbound", params=criteria, timeout=10)
     response.raise_for_status()
     return response.json()["InboundMessages"]
-
-
-def messages(server: Any, **criteria: str) -> list[dict[str, Any]]:
-    response = requests.get(server.url + "/_pigeon/messages", params=criteria, timeout=10)
-    response.raise_for_status()
-    return response.json()["Messages"]
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 20.0, interval: float = 0.1) -> Any:
