@@ -8,8 +8,9 @@ from typing import Any
 from pigeon.admin.api import build_admin
 from pigeon.deliveries.worker import DeliveryWorker, build_delivery_worker
 from pigeon.messaging.dispatcher import Dispatcher
+from pigeon.messaging.intake import Intake
 from pigeon.messaging.worker import build_dispatcher
-from pigeon.protocol.handler import ApiHandler
+from pigeon.protocol.handler import ApiHandler, Pending
 from pigeon.protocol.sigv4 import WireRequest
 from pigeon.protocol.wire import json_response
 from pigeon.runtime import Runtime
@@ -51,9 +52,12 @@ def build_app(runtime: Runtime) -> Any:
             body = message.get("body", b"")
             if message.get("more_body"):
                 body += await read_body(receive)
-            status, headers, payload = api.handle(
+            response = api.handle(
                 WireRequest("POST", "/", scope["query_string"].decode("latin-1"), scope["headers"], body)
             )
+            if type(response) is Pending:
+                response = await api.settle(response)
+            status, headers, payload = response  # type: ignore[misc]
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": payload})
             return
@@ -61,6 +65,8 @@ def build_app(runtime: Runtime) -> Any:
             while True:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
+                    runtime.intake = Intake(runtime.store)
+                    runtime.intake.start()
                     if runtime.settings.dispatcher:
                         dispatcher = build_dispatcher(runtime)
                         dispatcher.start()
@@ -68,6 +74,8 @@ def build_app(runtime: Runtime) -> Any:
                         delivery_worker.start()
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    if runtime.intake is not None:
+                        runtime.intake.stop()
                     if dispatcher is not None:
                         dispatcher.stop()
                     if delivery_worker is not None:

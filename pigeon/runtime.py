@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets as random_secrets
 from functools import cached_property
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -25,6 +26,8 @@ class Runtime:
             load_credentials(settings.credentials_file) if settings.credentials_file else None
         )
         self._secrets: dict[str, bytes] = {}
+        self.intake: Any = None
+        """The group commit of accepted messages (pigeon/messaging/intake.py), while the server runs."""
         self._known_accounts: set[str] = set()
 
     def start(self) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from pigeon.deliveries.events import for_events
 from pigeon.scope import Scope
 from pigeon.store.engine import Store
+from pigeon.store.read_cache import cached, forget_after_commit
 from pigeon.store.schema import events, messages, spend
 
 QUEUED, CLAIMED, SUBMITTED = "QUEUED", "CLAIMED", "SUBMITTED"
@@ -61,10 +62,16 @@ _INSERT = messages.insert()
 """Built once: the hot path binds parameters to a statement SQLAlchemy has compiled and cached."""
 
 
-def enqueue(tx: Connection, scope: Scope, message: dict[str, Any]) -> None:
-    """Insert a QUEUED message in the caller's (the request's) transaction."""
-    tx.execute(_INSERT, {"account_id": scope.account_id, "region": scope.region, "status": QUEUED,
-                         "attempts": 0, "claimed_by": None, "updated_at": message["created_at"], **message})
+def new_row(scope: Scope, message: dict[str, Any]) -> dict[str, Any]:
+    """The outbox row of a newly accepted (QUEUED) message."""
+    return {"account_id": scope.account_id, "region": scope.region, "status": QUEUED, "attempts": 0,
+            "claimed_by": None, "updated_at": message["created_at"], **message}
+
+
+def enqueue_many(tx: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert new outbox rows (``new_row``) in one statement."""
+    if rows:
+        tx.execute(_INSERT, list(rows))
 
 
 _ANY_DUE = sa.select(_M.message_id).where(_M.status.in_((QUEUED, CLAIMED)), _M.due_at <= sa.bindparam("now")).limit(1)
@@ -179,11 +186,15 @@ _SPENT = sa.select(spend.c.amount_micros).where(
     spend.c.channel == sa.bindparam("channel"), spend.c.month == sa.bindparam("month"))
 
 
+SPENT_CACHE_SECONDS = 1.0
+"""How long a send may use the booked spend it read (this process's bookings drop it at once)."""
+
+
 def spent(tx: Connection, scope: Scope, channel: str, month: str) -> int:
-    """Micro-dollars booked to the account in ``month`` on ``channel``."""
-    value = tx.execute(_SPENT, {"account_id": scope.account_id, "region": scope.region, "channel": channel,
-                                "month": month}).scalar_one_or_none()
-    return int(value or 0)
+    """Micro-dollars booked to the account in ``month`` on ``channel`` (through the read cache for sends)."""
+    values = {"account_id": scope.account_id, "region": scope.region, "channel": channel, "month": month}
+    return cached(tx, "spend", tuple(values.values()),
+                  lambda db: int(db.execute(_SPENT, values).scalar_one_or_none() or 0), SPENT_CACHE_SECONDS)
 
 
 def add_spend(tx: Connection, scope: Scope, channel: str, month: str, micros: int) -> None:
@@ -194,6 +205,7 @@ def add_spend(tx: Connection, scope: Scope, channel: str, month: str, micros: in
         index_elements=["account_id", "region", "channel", "month"],
         set_={"amount_micros": spend.c.amount_micros + insert.excluded.amount_micros},
     ))
+    forget_after_commit(tx, "spend", (scope.account_id, scope.region, channel, month))
 
 
 # --- inspection ----------------------------------------------------------------------------------------

@@ -7,8 +7,8 @@ an ``invoke`` callable. It knows nothing about SMS.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, NamedTuple
 
 from pigeon.common.ids import request_id as request_id_factory
 from pigeon.errors import InternalError, ServiceError, UnknownOperation
@@ -20,8 +20,25 @@ from pigeon.scope import Scope, account_for_access_key
 
 log = logging.getLogger("pigeon.api")
 
-Invoke = Callable[[str, Scope, dict[str, Any], str], dict[str, Any]]
 Response = tuple[int, list[tuple[bytes, bytes]], bytes]
+
+
+class AfterCommit(NamedTuple):
+    """An operation's output that may be answered only once ``commit`` has completed (a group commit)."""
+
+    output: dict[str, Any]
+    commit: Awaitable[None]
+
+
+class Pending(NamedTuple):
+    """A response waiting for its operation's commit: ``await ApiHandler.settle(pending)``."""
+
+    response: Response
+    commit: Awaitable[None]
+    request_id: str
+
+
+Invoke = Callable[[str, Scope, dict[str, Any], str], "dict[str, Any] | AfterCommit"]
 
 
 class ApiHandler:
@@ -55,7 +72,8 @@ class ApiHandler:
             return Scope(account_for_access_key(""), self._default_region)
         return Scope(account_for_access_key(signed.access_key_id), signed.region or self._default_region)
 
-    def handle(self, request: sigv4.WireRequest) -> Response:
+    def handle(self, request: sigv4.WireRequest) -> Response | Pending:
+        """The response, or (an operation that committed in a group) a ``Pending`` one to ``settle``."""
         request_id = request_id_factory()
         try:
             scope = self.authenticate(request)
@@ -65,7 +83,9 @@ class ApiHandler:
                 raise UnknownOperation(f"Unknown operation {target or '(no X-Amz-Target header)'}")
             params = validate(self._inputs[name], parse_body(request.body))
             result = self._invoke(name, scope, params, request_id)
-            return json_response(result, request_id)
+            if type(result) is AfterCommit:
+                return Pending(json_response(result.output, request_id), result.commit, request_id)
+            return json_response(result, request_id)  # type: ignore[arg-type]
         except ServiceError as error:
             if error.status >= 500:
                 log.error("request %s failed: %s", request_id, error.message)
@@ -73,3 +93,13 @@ class ApiHandler:
         except Exception:  # noqa: BLE001 - the one place that turns surprises into a 500
             log.exception("request %s failed unexpectedly", request_id)
             return error_response(InternalError("An internal error occurred.", request_id), request_id)
+
+    @staticmethod
+    async def settle(pending: Pending) -> Response:
+        """The pending response once its commit is done; an InternalServerException if the commit failed."""
+        try:
+            await pending.commit
+        except Exception:  # noqa: BLE001 - a failed commit: nothing was accepted
+            log.exception("request %s failed to commit", pending.request_id)
+            return error_response(InternalError("An internal error occurred.", pending.request_id), pending.request_id)
+        return pending.response

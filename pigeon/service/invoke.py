@@ -7,6 +7,7 @@ from typing import Any
 
 from pigeon.common import idempotency
 from pigeon.errors import NotImplementedYet
+from pigeon.protocol.handler import AfterCommit
 from pigeon.protocol.model import operation
 from pigeon.protocol.serialize import serialize
 from pigeon.scope import Scope
@@ -30,20 +31,21 @@ def _token_member(name: str) -> str | None:
     return None
 
 
-def invoke(runtime: Any, name: str, scope: Scope, params: Params, request_id: str) -> dict[str, Any]:
-    """Run operation ``name`` in one transaction and return its wire-shaped output."""
+def invoke(runtime: Any, name: str, scope: Scope, params: Params, request_id: str) -> dict[str, Any] | AfterCommit:
+    """Run operation ``name`` in one transaction and return its wire-shaped output (to be sent once the
+    group commit of its queued messages is done, when there is one)."""
     registered = OPERATIONS.get(name)
     if registered is None:
         raise NotImplementedYet(name)
     output_shape = _output_shape(name)
-    ctx = Context(scope, runtime, name, request_id, runtime.clock.now(), registered.writes)
+    ctx = Context(scope, runtime, name, request_id, runtime.clock.now(), registered.writes, registered.sends)
     try:
         wire = _run(ctx, registered, params, output_shape)
     except BaseException as error:
         ctx.finish(error)
         raise
-    ctx.finish()
-    return wire
+    pending = ctx.finish()
+    return wire if pending is None else AfterCommit(wire, pending)
 
 
 def _run(ctx: Context, registered: Any, params: Params, output_shape: Any) -> dict[str, Any]:

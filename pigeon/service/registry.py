@@ -19,12 +19,14 @@ class Operation:
     handler: Handler
     writes: bool
     """Whether the operation changes state (SQLite then takes the write lock at BEGIN)."""
+    sends: bool = False
+    """A sending operation: cached admission reads, group-committed messages (see Context.sends)."""
 
 
 OPERATIONS: dict[str, Operation] = {}
 
 
-def operation(name: str, writes: bool | None = None) -> Callable[[Handler], Handler]:
+def operation(name: str, writes: bool | None = None, sends: bool = False) -> Callable[[Handler], Handler]:
     """Register ``handler`` for the model's operation ``name``; reads are told apart by the name."""
     if name not in set(operation_names()):
         raise ValueError(f"{name} is not an operation of the service model")
@@ -33,7 +35,7 @@ def operation(name: str, writes: bool | None = None) -> Callable[[Handler], Hand
         if name in OPERATIONS:
             raise ValueError(f"{name} is registered twice")
         is_write = not name.startswith(_READ_PREFIXES) if writes is None else writes
-        OPERATIONS[name] = Operation(name, handler, is_write)
+        OPERATIONS[name] = Operation(name, handler, is_write, sends)
         return handler
 
     return register

@@ -16,7 +16,7 @@ from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
 
 
-@operation("SendMediaMessage")
+@operation("SendMediaMessage", sends=True)
 def send_media_message(ctx: Context, params: Params) -> Result:
     body, media_urls = params.get("MessageBody"), params.get("MediaUrls") or []
     if not body and not media_urls:

@@ -44,7 +44,7 @@ def check_body(body: str, text_type: str) -> None:
             raise Invalid("CANNOT_PARSE", str(error), [FieldViolation("MessageBody", str(error))]) from error
 
 
-@operation("SendVoiceMessage")
+@operation("SendVoiceMessage", sends=True)
 def send_voice_message(ctx: Context, params: Params) -> Result:
     body = params.get("MessageBody")
     if body is None:

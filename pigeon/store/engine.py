@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import orjson
@@ -13,6 +14,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
+
+from pigeon.store.changes import CHANGED, counter_for
+from pigeon.store.read_cache import GENERATION, STALE, ReadCache
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -80,19 +84,34 @@ class Store:
         self.url = normalize_url(url)
         self.engine = create_engine(self.url)
         self.is_sqlite = self.url.startswith("sqlite")
+        self.changes = counter_for(self.url)
+        self.cache = ReadCache(self.changes)
+        self._write_lock: AbstractContextManager[object] = threading.RLock() if self.is_sqlite else nullcontext()
+        """SQLite has one writer at a time: this process's writers queue here (woken at once) instead of
+        sleeping in SQLite's busy handler; other processes still meet the busy timeout."""
 
     def migrate(self) -> None:
         migrate(self.engine)
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back when it raises."""
-        with self.engine.connect() as connection:
+        """One transaction: committed when the block ends, rolled back when it raises.
+
+        A transaction that changed configuration bumps the change counter after its commit."""
+        with self._write_lock if write else nullcontext(), self.engine.connect() as connection:
             if write:
                 connection = connection.execution_options(pigeon_write=True)
-            connection.info.pop("pigeon_changed_account_keys", None)
+            info = connection.info
+            info.pop(CHANGED, None)
+            info.pop(STALE, None)
+            info[GENERATION] = self.changes.current()
             with connection.begin():
                 yield connection
+            if info.pop(CHANGED, None):
+                self.changes.bump()
+            for key in info.pop(STALE, ()):
+                self.cache.forget(key)
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.changes.close()

@@ -11,6 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from pigeon.scope import Scope
+from pigeon.store.changes import mark_changed
+from pigeon.store.read_cache import cached
 from pigeon.store.schema import resources
 
 _T = resources.c
@@ -77,6 +79,7 @@ def _values(scope: Scope, record: Record) -> dict[str, Any]:
 
 def insert(tx: Connection, scope: Scope, record: Record) -> Record:
     """Insert a new resource. The caller has checked name uniqueness (and reports its own Conflict)."""
+    mark_changed(tx)
     result = tx.execute(resources.insert().values(**_values(scope, record)))
     seq = result.inserted_primary_key[0] if result.inserted_primary_key else 0
     return replace(record, account_id=scope.account_id, region=scope.region, seq=seq)
@@ -110,7 +113,15 @@ _ALL_OF_PARENT = sa.select(resources).where(*_SCOPED, _T.parent_id == sa.bindpar
 
 def _first(tx: Connection, statements: tuple[sa.Select[Any], sa.Select[Any]], for_update: bool,
            values: dict[str, Any]) -> Record | None:
-    row = tx.execute(statements[1] if for_update else statements[0], values).first()
+    """One record; plain reads may be served from the read cache (see pigeon/store/read_cache.py)."""
+    if for_update:
+        row = tx.execute(statements[1], values).first()
+        return _record(row) if row else None
+    return cached(tx, "resources", (id(statements), *values.values()), lambda db: _load_first(db, statements[0], values))
+
+
+def _load_first(tx: Connection, statement: sa.Select[Any], values: dict[str, Any]) -> Record | None:
+    row = tx.execute(statement, values).first()
     return _record(row) if row else None
 
 
@@ -150,7 +161,9 @@ def list_of(
         statement = _ALL if parent_id is None else _ALL_OF_PARENT
         values = {"account_id": scope.account_id, "region": scope.region, "resource_type": resource_type,
                   "parent_id": parent_id}
-        return [_record(row) for row in tx.execute(statement, values)]
+        found = cached(tx, "resources", (id(statement), *values.values()),
+                       lambda db: tuple(_record(row) for row in db.execute(statement, values)))
+        return list(found)
     condition = _scoped(scope, resource_type)
     if parent_id is not None:
         condition = sa.and_(condition, _T.parent_id == parent_id)
@@ -169,6 +182,7 @@ def count(tx: Connection, scope: Scope, resource_type: str, parent_id: str | Non
 
 def update(tx: Connection, record: Record) -> Record:
     """Write back a record's document and tags (identity columns never change)."""
+    mark_changed(tx)
     tx.execute(
         resources.update()
         .where(_scoped(record.scope, record.resource_type), _T.resource_id == record.resource_id)
@@ -178,12 +192,14 @@ def update(tx: Connection, record: Record) -> Record:
 
 
 def delete(tx: Connection, record: Record) -> None:
+    mark_changed(tx)
     tx.execute(
         resources.delete().where(_scoped(record.scope, record.resource_type), _T.resource_id == record.resource_id)
     )
 
 
 def delete_children(tx: Connection, scope: Scope, parent_id: str, resource_type: str | None = None) -> None:
+    mark_changed(tx)
     condition = sa.and_(_T.account_id == scope.account_id, _T.region == scope.region, _T.parent_id == parent_id)
     if resource_type is not None:
         condition = sa.and_(condition, _T.resource_type == resource_type)
@@ -223,6 +239,7 @@ def list_page(
 def insert_if_absent(tx: Connection, scope: Scope, record: Record) -> Record:
     """Insert ``record`` unless one with its name already exists (say, stored by a concurrent request),
     and return the stored one. For resources that exist implicitly and are stored on first use."""
+    mark_changed(tx)
     dialect = postgresql if tx.dialect.name == "postgresql" else sqlite
     tx.execute(dialect.insert(resources).values(**_values(scope, record)).on_conflict_do_nothing())
     stored = get_by_name(tx, scope, record.resource_type, record.name, record.parent_id)

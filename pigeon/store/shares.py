@@ -7,6 +7,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pigeon.store.changes import mark_changed
+from pigeon.store.read_cache import cached
 from pigeon.store.resources import Record, _record
 from pigeon.store.schema import resource_shares, resources
 
@@ -17,6 +19,7 @@ EVERYONE = "*"
 
 def set_grantees(tx: Connection, record: Record, grantees: Iterable[str], now: float) -> None:
     """Replace the accounts ``record`` is shared with (none: not shared)."""
+    mark_changed(tx)
     tx.execute(resource_shares.delete().where(_S.resource_arn == record.arn))
     rows = [{"resource_arn": record.arn, "grantee": grantee, "owner_account_id": record.account_id,
              "region": record.region, "resource_type": record.resource_type, "created_at": now}
@@ -36,5 +39,9 @@ def shared_with(tx: Connection, account_id: str, region: str, resource_type: str
 
 
 def is_shared_with(tx: Connection, arn: str, account_id: str) -> bool:
-    query = sa.select(_S.grantee).where(_S.resource_arn == arn, _S.grantee.in_((account_id, EVERYONE))).limit(1)
-    return tx.execute(query).first() is not None
+    return cached(tx, "resources", ("shared", arn, account_id),
+                  lambda db: db.execute(_SHARED, {"arn": arn, "account_id": account_id}).first() is not None)
+
+
+_SHARED = sa.select(_S.grantee).where(
+    _S.resource_arn == sa.bindparam("arn"), _S.grantee.in_((sa.bindparam("account_id"), EVERYONE))).limit(1)
