@@ -8,7 +8,7 @@ from typing import Any
 from pigeon.admin.api import build_admin
 from pigeon.deliveries.worker import DeliveryWorker, build_delivery_worker
 from pigeon.messaging.dispatcher import Dispatcher
-from pigeon.messaging.intake import Intake
+from pigeon.messaging.group_commit import GroupCommit
 from pigeon.messaging.worker import build_dispatcher
 from pigeon.protocol.handler import ApiHandler, Pending
 from pigeon.protocol.sigv4 import WireRequest
@@ -65,19 +65,21 @@ def build_app(runtime: Runtime) -> Any:
             while True:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
-                    runtime.intake = Intake(runtime.store)
-                    runtime.intake.start()
+                    runtime.group_commit = GroupCommit(runtime.store, runtime.clock.now)
+                    runtime.group_commit.start()
                     if runtime.settings.dispatcher:
                         dispatcher = build_dispatcher(runtime)
+                        dispatcher.group_commit = runtime.group_commit
+                        runtime.group_commit.receiver = dispatcher
                         dispatcher.start()
                         delivery_worker = build_delivery_worker(runtime)
                         delivery_worker.start()
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
-                    if runtime.intake is not None:
-                        runtime.intake.stop()
                     if dispatcher is not None:
-                        dispatcher.stop()
+                        dispatcher.stop()  # first: its last cycle writes through the group commit
+                    if runtime.group_commit is not None:
+                        runtime.group_commit.stop()
                     if delivery_worker is not None:
                         delivery_worker.stop()
                     runtime.close()

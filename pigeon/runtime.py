@@ -26,8 +26,8 @@ class Runtime:
             load_credentials(settings.credentials_file) if settings.credentials_file else None
         )
         self._secrets: dict[str, bytes] = {}
-        self.intake: Any = None
-        """The group commit of accepted messages (pigeon/messaging/intake.py), while the server runs."""
+        self.group_commit: Any = None
+        """The group commit of accepted messages (pigeon/messaging/group_commit.py), while the server runs."""
         self._known_accounts: set[str] = set()
 
     def start(self) -> None:

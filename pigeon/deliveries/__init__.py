@@ -58,7 +58,7 @@ def enqueue(tx: Connection, scope: Scope, kind: str, target: Mapping[str, Any], 
     """Queue one delivery in the caller's transaction; it is sent after the transaction commits."""
     if kind not in KINDS:
         raise ValueError(f"unknown delivery kind {kind}")
-    delivery_id = ids.new_uuid()
+    delivery_id = ids.new_time_ordered_uuid()
     tx.execute(_INSERT, {
         "delivery_id": delivery_id, "account_id": scope.account_id, "region": scope.region, "kind": kind,
         "status": PENDING, "target": dict(target), "payload": dict(payload), "attempts": 0, "due_at": now,

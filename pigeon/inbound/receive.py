@@ -122,7 +122,7 @@ def handle(ctx: Context, handset: Destination, our_number: str, body: str) -> In
     }
     if keyword is not None:
         _act(ctx, number, handset, keyword, outcome)
-    inbound_message_id = ids.new_uuid()
+    inbound_message_id = ids.new_time_ordered_uuid()
     message = forwarding.payload(handset.number, our_number, outcome["MessageKeyword"], body,
                                  inbound_message_id, previous)
     outcome["Forwarded"], outcome["ForwardingSkipped"] = forwarding.forward(ctx, governing, message)

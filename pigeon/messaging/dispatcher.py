@@ -15,9 +15,13 @@ import os
 import random
 import socket
 import threading
+import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy.engine import Connection
 
 from pigeon.carriers.base import Ack, Connector, Outgoing, Receipt, TransientCarrierError
 from pigeon.clock import Clock
@@ -26,7 +30,11 @@ from pigeon.messaging.outbox import Message, Transition
 from pigeon.messaging.throughput import RateLimiter, mps_for
 from pigeon.store.engine import Store
 
+if TYPE_CHECKING:
+    from pigeon.messaging.group_commit import GroupCommit
+
 log = logging.getLogger("pigeon.dispatcher")
+T = TypeVar("T")
 
 EventSink = Callable[[dict[str, Any], str | None], None]
 """Receives each event record after it is committed, with the message's configuration set name."""
@@ -68,9 +76,23 @@ class Dispatcher:
         """Periodic work of other families, run with the receipt sweep (e.g. the message feedback timeout)."""
         self.worker = worker or worker_name()
         self.limiter = RateLimiter()
+        self.group_commit: GroupCommit | None = None
+        """The process's group commit (``pigeon serve``): writes go through it, new messages come from it."""
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._next_sweep = 0.0
+        self._next_poll = 0.0
+        self._handed: deque[Message] = deque()
+
+    @property
+    def lease_seconds(self) -> float:
+        return self.config.lease_seconds
+
+    def hand_over(self, messages: list[Message]) -> None:
+        """New messages, committed already claimed by this dispatcher (see pigeon/messaging/group_commit.py)."""
+        self._handed.extend(messages)
+        self._wake.set()
 
     # --- running ---------------------------------------------------------------------------------------
 
@@ -83,9 +105,10 @@ class Dispatcher:
     def request_stop(self) -> None:
         """Ask the loop to end after its current cycle (safe from a signal handler)."""
         self._stop.set()
+        self._wake.set()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
+        self.request_stop()
         if self._thread is not None:
             self._thread.join(timeout)
         self.connector.close()
@@ -98,13 +121,18 @@ class Dispatcher:
             except Exception:  # noqa: BLE001 - the loop must survive a lost database connection
                 log.exception("dispatch cycle failed")
                 worked = 0
-            if worked < self.config.batch_size:
-                self._stop.wait(self.config.idle_seconds)
+            if worked < self.config.batch_size and not self._handed:
+                self._wake.wait(self.config.idle_seconds)
+            self._wake.clear()
 
     def run_once(self) -> int:
-        """One cycle; returns how many messages it claimed."""
+        """One cycle; returns how many messages it took (handed over, or claimed from the store)."""
         now = self.clock.now()
-        claimed = outbox.claim(self.store, self.worker, now, self.config.lease_seconds, self.config.batch_size)
+        claimed = self._take_handed()
+        if len(claimed) < self.config.batch_size and (not claimed or time.monotonic() >= self._next_poll):
+            self._next_poll = time.monotonic() + self.config.idle_seconds
+            claimed += outbox.claim(self.store, self.worker, now, self.config.lease_seconds,
+                                    self.config.batch_size - len(claimed))
         decided = [(message, self._decide_safely(message, now)) for message in claimed]
         receipts = self.connector.receipts()
         if now >= self._next_sweep:
@@ -116,6 +144,12 @@ class Dispatcher:
         for record, configuration_set in written:
             self._publish(record, configuration_set)
         return len(claimed)
+
+    def _take_handed(self) -> list[Message]:
+        taken: list[Message] = []
+        while self._handed and len(taken) < self.config.batch_size:
+            taken.append(self._handed.popleft())
+        return taken
 
     # --- deciding ----------------------------------------------------------------------------------------
 
@@ -186,17 +220,41 @@ class Dispatcher:
 
     def _write(self, decided: list[tuple[Message, Transition]], receipts: list[Receipt],
                now: float) -> list[tuple[dict[str, Any], str | None]]:
-        """All transitions of a cycle in one transaction: the batch's first, then the receipts (which may
-        follow a submit of the same batch)."""
-        with self.store.transaction(write=True) as tx:
+        """All transitions of a cycle in one transaction. A receipt for a message submitted in this very
+        cycle (the simulator answers at once) is folded into that message's transition: one update for
+        both, its records in order; other receipts follow the messages submitted in earlier cycles."""
+        submitted = {transition.message_id: (message, transition) for message, transition in decided
+                     if transition.status == outbox.SUBMITTED}
+        later = []
+        for receipt in receipts:
+            found = submitted.get(receipt.message_id)
+            if found is not None and found[1].status == outbox.SUBMITTED:
+                _follow(found[1], found[0], receipt, now)
+            else:
+                later.append(receipt)
+        def apply(tx: Connection) -> list[tuple[Message, Transition]]:
             applied = outbox.apply_all(tx, decided, now)
-            current = outbox.get_many(tx, [receipt.message_id for receipt in receipts])
+            current = outbox.get_many(tx, [receipt.message_id for receipt in later])
             followed = [(current[r.message_id], _receipt_transition(current[r.message_id], r, now))
-                        for r in receipts
+                        for r in later
                         if r.message_id in current and current[r.message_id].status == outbox.SUBMITTED]
-            applied += outbox.apply_all(tx, followed, now)
+            return applied + outbox.apply_all(tx, followed, now)
+
+        applied = self._in_transaction(apply)
         return [(record, message.payload.get("ConfigurationSetName"))
                 for message, transition in applied for record in transition.records]
+
+    def _in_transaction(self, work: Callable[[Connection], T]) -> T:
+        """``work`` in the group commit's next transaction when there is one, else in a transaction of its own."""
+        if self.group_commit is not None:
+            try:
+                future = self.group_commit.run_job(work)
+            except RuntimeError:  # the group commit has stopped
+                pass
+            else:
+                return future.result()  # type: ignore[no-any-return]
+        with self.store.transaction(write=True) as tx:
+            return work(tx)
 
     def _publish(self, record: dict[str, Any], configuration_set: str | None) -> None:
         if self.sink is None:
@@ -205,6 +263,13 @@ class Dispatcher:
             self.sink(record, configuration_set)
         except Exception:  # noqa: BLE001 - delivery to destinations never blocks sending
             log.exception("event sink failed for %s", record.get("messageId"))
+
+
+def _follow(transition: Transition, message: Message, receipt: Receipt, now: float) -> None:
+    """Extend a submit's transition with the receipt that followed it in the same cycle."""
+    if receipt.is_final:
+        transition.status = outbox.DELIVERED if receipt.status in ("DELIVERED", "COMPLETED") else outbox.FAILED
+    transition.records.append(records.record(message, receipt.status, receipt.is_final, now, receipt.description))
 
 
 def _receipt_transition(message: Message, receipt: Receipt, now: float) -> Transition:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from pigeon.deliveries.events import for_events
 from pigeon.scope import Scope
 from pigeon.store.engine import Store
-from pigeon.store.read_cache import cached, forget_after_commit
+from pigeon.store.read_cache import add_after_commit, cached
 from pigeon.store.schema import events, messages, spend
 
 QUEUED, CLAIMED, SUBMITTED = "QUEUED", "CLAIMED", "SUBMITTED"
@@ -56,6 +56,13 @@ def _message(row: sa.Row) -> Message:
     return Message(row.message_id, row.account_id, row.region, row.channel, row.status,
                    row.origination_identity, row.destination, row.created_at, row.expires_at,
                    row.attempts, row.claimed_by, dict(row.payload))
+
+
+def message_of(row: dict[str, Any]) -> Message:
+    """The Message of an outbox row about to be inserted (``new_row``)."""
+    return Message(row["message_id"], row["account_id"], row["region"], row["channel"], row["status"],
+                   row["origination_identity"], row["destination"], row["created_at"], row["expires_at"],
+                   row["attempts"], row["claimed_by"], row["payload"])
 
 
 _INSERT = messages.insert()
@@ -125,7 +132,7 @@ _INSERT_EVENT = events.insert()
 def apply_all(tx: Connection, changes: Sequence[tuple[Message, Transition]], now: float) -> list[tuple[Message, Transition]]:
     """Apply each transition whose row is still as expected; write their events (one batch) and book their
     spend (one upsert per account, channel and month). Returns the transitions that applied."""
-    applied = [(message, transition) for message, transition in changes if _update(tx, message, transition, now)]
+    applied = _update_all(tx, changes, now)
     rows = [_event_row(message, record, now) for message, transition in applied for record in transition.records]
     if rows:
         tx.execute(_INSERT_EVENT, rows)
@@ -142,15 +149,30 @@ def apply_all(tx: Connection, changes: Sequence[tuple[Message, Transition]], now
     return applied
 
 
-def _update(tx: Connection, message: Message, transition: Transition, now: float) -> bool:
-    result = tx.execute(_GUARDED_UPDATE, {
+def _update_all(tx: Connection, changes: Sequence[tuple[Message, Transition]],
+                now: float) -> list[tuple[Message, Transition]]:
+    """The guarded updates of a batch in one statement; when a guard fails (another worker took a message
+    whose lease ran out) the batch is undone and each update applied on its own, to know which held."""
+    if not changes:
+        return []
+    values = [_update_values(message, transition, now) for message, transition in changes]
+    savepoint = tx.begin_nested()
+    if tx.execute(_GUARDED_UPDATE, values).rowcount == len(values):
+        savepoint.commit()
+        return list(changes)
+    savepoint.rollback()
+    return [change for change, value in zip(changes, values, strict=True)
+            if tx.execute(_GUARDED_UPDATE, value).rowcount == 1]
+
+
+def _update_values(message: Message, transition: Transition, now: float) -> dict[str, Any]:
+    return {
         "b_message_id": transition.message_id, "b_expected": transition.expected,
         "b_claimed_by": transition.claimed_by, "status": transition.status,
         "due_at": transition.due_at if transition.due_at is not None else now, "updated_at": now,
         "attempted": 1 if transition.attempted else 0,
-        "payload": {**message.payload, **transition.payload_changes},
-    })
-    return result.rowcount == 1
+        "payload": {**message.payload, **transition.payload_changes} if transition.payload_changes else message.payload,
+    }
 
 
 def _event_row(message: Message, record: dict[str, Any], now: float) -> dict[str, Any]:
@@ -197,15 +219,20 @@ def spent(tx: Connection, scope: Scope, channel: str, month: str) -> int:
                   lambda db: int(db.execute(_SPENT, values).scalar_one_or_none() or 0), SPENT_CACHE_SECONDS)
 
 
-def add_spend(tx: Connection, scope: Scope, channel: str, month: str, micros: int) -> None:
-    dialect = sqlite if tx.dialect.name == "sqlite" else postgresql
-    insert = dialect.insert(spend).values(account_id=scope.account_id, region=scope.region, channel=channel,
-                                          month=month, amount_micros=micros)
-    tx.execute(insert.on_conflict_do_update(
+def _spend_upsert(dialect: Any) -> Any:
+    insert = dialect.insert(spend)
+    return insert.on_conflict_do_update(
         index_elements=["account_id", "region", "channel", "month"],
-        set_={"amount_micros": spend.c.amount_micros + insert.excluded.amount_micros},
-    ))
-    forget_after_commit(tx, "spend", (scope.account_id, scope.region, channel, month))
+        set_={"amount_micros": spend.c.amount_micros + insert.excluded.amount_micros})
+
+
+_ADD_SPEND = {"sqlite": _spend_upsert(sqlite), "postgresql": _spend_upsert(postgresql)}
+
+
+def add_spend(tx: Connection, scope: Scope, channel: str, month: str, micros: int) -> None:
+    tx.execute(_ADD_SPEND[tx.dialect.name], {"account_id": scope.account_id, "region": scope.region,
+                                             "channel": channel, "month": month, "amount_micros": micros})
+    add_after_commit(tx, "spend", (scope.account_id, scope.region, channel, month), micros)
 
 
 # --- inspection ----------------------------------------------------------------------------------------

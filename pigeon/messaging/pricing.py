@@ -6,8 +6,8 @@ and MaxPrice comparisons convert at the edge.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources as package_data
@@ -54,6 +54,7 @@ def _level(mapping: dict[str, Any], key: str | None) -> dict[str, Any]:
     return mapping.get(key or "default") or mapping["default"]
 
 
+@cache
 def unit_price(channel: str, iso_country: str, number_type: str, message_type: str) -> tuple[int, int]:
     """(price, carrier fee) in micro-dollars for one unit (text part, media message, voice minute)."""
     by_country = table()[channel.lower()]
@@ -68,4 +69,5 @@ def price_of(channel: str, iso_country: str, number_type: str, message_type: str
 
 def month_of(timestamp: float) -> str:
     """The calendar month (UTC) spend is booked in: ``YYYY-MM``."""
-    return datetime.fromtimestamp(timestamp, tz=UTC).strftime("%Y-%m")
+    moment = time.gmtime(timestamp)
+    return f"{moment.tm_year:04d}-{moment.tm_mon:02d}"

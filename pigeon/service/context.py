@@ -38,7 +38,7 @@ class Context:
     writes: bool = True
     sends: bool = False
     """A sending operation: its admission reads may come from the read cache, and the messages it queues
-    are committed in a group (pigeon/messaging/intake.py) unless the request writes anything else."""
+    are committed in a group (pigeon/messaging/group_commit.py) unless the request writes anything else."""
     _tx: LazyTransaction | None = None
     _transaction: AbstractContextManager[Connection] | None = None
     _queued: list[dict[str, Any]] = field(default_factory=list)
@@ -65,7 +65,7 @@ class Context:
         send, all of whose reads were cached) to the process's group commit, whose completion is returned:
         the answer waits for it.
         """
-        from pigeon.messaging import intake  # the messaging layer sits above this module
+        from pigeon.messaging import group_commit  # the messaging layer sits above this module
 
         queued, self._queued = self._queued, []
         transaction, self._transaction = self._transaction, None
@@ -75,10 +75,10 @@ class Context:
             return None
         if transaction is not None:
             if queued:
-                intake.insert(self.tx, queued)
+                group_commit.insert(self.tx, queued)
             transaction.__exit__(None, None, None)
             return None
-        return intake.commit(self.runtime, queued) if queued else None
+        return group_commit.commit(self.runtime, queued) if queued else None
 
     def in_scope(self, scope: Scope) -> Context:
         """This request and its transaction, reading another scope's resources (one shared with the caller)."""

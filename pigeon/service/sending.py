@@ -105,7 +105,7 @@ def accept_text(ctx: Context, params: Params, origin: Origin, destination: Desti
                              segmentation.part_count)
     check_price(params.get("MaxPrice"), price, "MaxPrice")
     check_spend(ctx, "TEXT", price)
-    message_id = ids.new_uuid()
+    message_id = ids.new_time_ordered_uuid()
     if params.get("DryRun"):
         return message_id
     payload = {

@@ -31,7 +31,7 @@ def send_media_message(ctx: Context, params: Params) -> Result:
     price = pricing.price_of("MEDIA", destination.iso_country, origin.number_type, message_type, 1)
     sending.check_price(params.get("MaxPrice"), price, "MaxPrice")
     sending.check_spend(ctx, "MEDIA", price)
-    message_id = ids.new_uuid()
+    message_id = ids.new_time_ordered_uuid()
     if params.get("DryRun"):
         return {"MessageId": message_id}
     payload = {

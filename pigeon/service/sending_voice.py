@@ -72,7 +72,7 @@ def accept_voice(ctx: Context, params: Params, origin: Origin, destination: Dest
     per_minute = pricing.price_of("VOICE", destination.iso_country, origin.number_type, "TRANSACTIONAL", 1)
     sending.check_price(params.get("MaxPricePerMinute"), per_minute, "MaxPricePerMinute")
     sending.check_spend(ctx, "VOICE", per_minute)
-    message_id = ids.new_uuid()
+    message_id = ids.new_time_ordered_uuid()
     if params.get("DryRun"):
         return message_id
     payload = {

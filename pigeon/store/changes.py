@@ -152,7 +152,7 @@ def counter_for(url: str) -> ChangeCounter:
     """The counter fitting a (normalized) database URL."""
     if url.startswith("postgresql"):
         return NotifyCounter(url)
-    database = make_url(url).database
-    if url.startswith("sqlite") and database and database != ":memory:" and not database.startswith("file:"):
-        return FileCounter(Path(f"{database}.changes"))
-    return LocalCounter()
+    from pigeon.store.engine import _beside_database
+
+    path = _beside_database(url, ".changes") if url.startswith("sqlite") else None
+    return FileCounter(path) if path is not None else LocalCounter()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -16,7 +15,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
 from pigeon.store.changes import CHANGED, counter_for
-from pigeon.store.read_cache import GENERATION, STALE, ReadCache
+from pigeon.store.read_cache import ADDED, GENERATION, ReadCache
+from pigeon.store.write_lock import WriteLock
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -86,9 +86,9 @@ class Store:
         self.is_sqlite = self.url.startswith("sqlite")
         self.changes = counter_for(self.url)
         self.cache = ReadCache(self.changes)
-        self._write_lock: AbstractContextManager[object] = threading.RLock() if self.is_sqlite else nullcontext()
-        """SQLite has one writer at a time: this process's writers queue here (woken at once) instead of
-        sleeping in SQLite's busy handler; other processes still meet the busy timeout."""
+        self._write_lock: AbstractContextManager[object] = (
+            WriteLock(_beside_database(self.url, ".write-lock")) if self.is_sqlite else nullcontext())
+        """SQLite has one writer at a time: writers queue here (see pigeon/store/write_lock.py)."""
 
     def migrate(self) -> None:
         migrate(self.engine)
@@ -103,15 +103,25 @@ class Store:
                 connection = connection.execution_options(pigeon_write=True)
             info = connection.info
             info.pop(CHANGED, None)
-            info.pop(STALE, None)
+            info.pop(ADDED, None)
             info[GENERATION] = self.changes.current()
             with connection.begin():
                 yield connection
             if info.pop(CHANGED, None):
                 self.changes.bump()
-            for key in info.pop(STALE, ()):
-                self.cache.forget(key)
+            for key, amount in info.pop(ADDED, ()):
+                self.cache.add(key, amount)
 
     def dispose(self) -> None:
         self.engine.dispose()
         self.changes.close()
+        if isinstance(self._write_lock, WriteLock):
+            self._write_lock.close()
+
+
+def _beside_database(url: str, suffix: str) -> Path | None:
+    """A file next to a SQLite database file (None for an in-memory database)."""
+    database = sa.engine.make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(f"{database}{suffix}")

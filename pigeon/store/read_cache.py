@@ -24,8 +24,8 @@ from pigeon.store.changes import ChangeCounter
 T = TypeVar("T")
 GENERATION = "pigeon_generation"
 """Connection.info key: the change counter read just before the transaction began."""
-STALE = "pigeon_stale_keys"
-"""Connection.info key: cache keys to drop when the transaction commits (see ``forget_after_commit``)."""
+ADDED = "pigeon_cache_additions"
+"""Connection.info key: amounts to add to cached counters when the transaction commits (``add_after_commit``)."""
 
 
 class CacheSource(Protocol):
@@ -59,6 +59,12 @@ class ReadCache:
     def forget(self, key: tuple[Any, ...]) -> None:
         self._entries.pop(key, None)
 
+    def add(self, key: tuple[Any, ...], amount: int) -> None:
+        """Add ``amount`` to a cached number (one this process has just added to the store as well)."""
+        hit = self._entries.get(key)
+        if hit is not None:
+            self._entries[key] = (hit[0], hit[1] + amount, hit[2])
+
 
 def cached(tx: Connection, kind: str, key: tuple[Any, ...], load: Callable[[Connection], T],
            max_age: float | None = None) -> T:
@@ -70,6 +76,7 @@ def cached(tx: Connection, kind: str, key: tuple[Any, ...], load: Callable[[Conn
     return cache.get(tx, (kind, *key), load, max_age)  # type: ignore[arg-type]
 
 
-def forget_after_commit(tx: Connection, kind: str, key: tuple[Any, ...]) -> None:
-    """Drop a cached value (with a maximum age, not tied to the change counter) once ``tx`` commits."""
-    tx.info.setdefault(STALE, []).append((kind, *key))
+def add_after_commit(tx: Connection, kind: str, key: tuple[Any, ...], amount: int) -> None:
+    """Once ``tx`` commits, add ``amount`` to a cached counter that ``tx`` has added it to in the store (a
+    counter with a maximum age, such as the spend booked this month), so this process sees it at once."""
+    tx.info.setdefault(ADDED, []).append(((kind, *key), amount))
