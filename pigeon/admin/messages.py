@@ -39,7 +39,7 @@ def _limit(request: Request, default: int) -> int:
 def routes(runtime: Any) -> list[Route]:
     async def list_messages(request: Request) -> Response:
         criteria = {key: request.query_params.get(key, "") for key in
-                    ("account", "destination", "origination", "channel", "region")}
+                    ("account", "destination", "origination", "channel", "region", "message_id")}
         with runtime.store.transaction(write=False) as tx:
             found = outbox.list_messages(tx, criteria, _limit(request, 1000))
         return json({"Messages": [message_view(message) for message in found]})

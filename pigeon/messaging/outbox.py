@@ -239,9 +239,10 @@ def add_spend(tx: Connection, scope: Scope, channel: str, month: str, micros: in
 
 
 def list_messages(tx: Connection, criteria: dict[str, str], limit: int = 1000) -> list[Message]:
-    """Messages oldest first, filtered by account, destination, origination and channel (each optional)."""
-    columns = {"account": _M.account_id, "destination": _M.destination,
-               "origination": _M.origination_identity, "channel": _M.channel, "region": _M.region}
+    """Messages oldest first, filtered by account, destination, origination, channel, region and message id
+    (each optional)."""
+    columns = {"account": _M.account_id, "destination": _M.destination, "origination": _M.origination_identity,
+               "channel": _M.channel, "region": _M.region, "message_id": _M.message_id}
     conditions = [columns[key] == value for key, value in criteria.items() if key in columns and value]
     rows = tx.execute(sa.select(messages).where(*conditions).order_by(_M.created_at, _M.message_id).limit(limit))
     return [_message(row) for row in rows]
