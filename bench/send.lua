@@ -17,6 +17,14 @@ function request()
   return wrk.format("POST", "/", headers, body)
 end
 
+-- PIGEON_DELAY_MS: pause per connection between requests (the half-load run paces itself with it).
+local pause = tonumber(os.getenv("PIGEON_DELAY_MS") or "")
+if pause then
+  function delay()
+    return pause
+  end
+end
+
 function response(status, headers, body)
   if status ~= 200 then
     io.stderr:write("unexpected status " .. status .. ": " .. body .. "\n")

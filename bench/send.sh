@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Sending benchmark: durable SendTextMessage accepted per second on one Pigeon process (SQLite), side by side
 # with the bare ASGI endpoint; then accepted -> final event per second (the dispatcher and the simulator
-# draining what was accepted). Needs wrk. Usage: bench/send.sh [seconds per run, default 10]
-# PIGEON_DATABASE_URL=postgresql://... runs it on PostgreSQL (PIGEON_GROUP_COMMIT_WINDOW_MS sets the batching).
+# draining what was accepted); the latency at half the measured load; and the server's RSS as the total
+# grows to PIGEON_BENCH_MESSAGES (default 100000; 0 skips). Needs wrk.
+# Usage: bench/send.sh [seconds per run, default 10]
+# PIGEON_DATABASE_URL=postgresql://... runs it on PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
@@ -51,16 +53,34 @@ send=$(awk '/Requests\/sec/ {print $2}' "$data/wrk.txt")
 p99=$(awk '/ 99%/ {print $2}' "$data/wrk.txt")
 read -r accepted finals < <(counts)
 at_end_of_load=$finals
+at_full=$accepted
 while [ "$finals" -lt "$accepted" ]; do sleep 0.2; read -r accepted finals < <(counts); done
 drained=$($py -c "import time; print(round(time.time() - $start, 2))")
-rss_mb=$(awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$pigeon_pid/status)
+rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$pigeon_pid/status; }
+rss_mb=$(rss)
 pct() { $py -c "print(round(100 * $1 / $2, 1))"; }
+# Half load: each of the 16 connections pauses so that together they offer half the rate measured above.
+pause_ms=$($py -c "print(max(1, round(16000 / ($send / 2))))")
+PIGEON_DELAY_MS=$pause_ms wrk -t1 -c16 -d"${duration}s" --latency -s bench/send.lua "http://127.0.0.1:$pigeon_port/" \
+  2>>/tmp/wrk-send-errors.txt > "$data/wrk-half.txt"
+half=$(awk '/Requests\/sec/ {print $2}' "$data/wrk-half.txt")
+half_p50=$(awk '/ 50%/ {print $2}' "$data/wrk-half.txt"); half_p99=$(awk '/ 99%/ {print $2}' "$data/wrk-half.txt")
+# Memory: keep sending at full load until PIGEON_BENCH_MESSAGES messages were accepted in all.
+goal=${PIGEON_BENCH_MESSAGES:-100000}
+memory="RSS ${rss_mb} MB at $accepted messages"
+read -r accepted finals < <(counts)
+while [ "$goal" -gt 0 ] && [ "$accepted" -lt "$goal" ]; do
+  wrk -t1 -c16 -d10s -s bench/send.lua "http://127.0.0.1:$pigeon_port/" >/dev/null 2>>/tmp/wrk-send-errors.txt
+  read -r accepted finals < <(counts)
+  memory="$memory, $(rss) MB at $accepted"
+done
 cat <<REPORT
 date:                     $(date -u +%Y-%m-%dT%H:%MZ)   cores: $(nproc)   wrk: 1 thread, 16 connections, ${duration}s
 bare ASGI endpoint:       $bare req/s
 SendTextMessage:          $send req/s ($(pct "$send" "$bare") % of bare), p99 $p99 (at full load)
-accepted:                 $accepted messages; final events when the load stopped: $at_end_of_load
-accepted -> final:        all $accepted final after ${drained}s ($($py -c "print(round($accepted / $drained))") per second overall)
-RSS after:                ${rss_mb} MB
+accepted:                 $at_full messages; final events when the load stopped: $at_end_of_load
+accepted -> final:        all final after ${drained}s ($($py -c "print(round($at_full / $drained))") per second overall)
+half load:                $half req/s offered by 16 connections pausing ${pause_ms} ms: p50 $half_p50, p99 $half_p99
+memory:                   $memory
 non-200 answers:          $(grep -c unexpected /tmp/wrk-send-errors.txt || true)
 REPORT
