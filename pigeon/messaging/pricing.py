@@ -40,6 +40,10 @@ class Price:
         return self.carrier_fee_micros / MICROS
 
 
+FREE = Price(0, 0)
+"""The price of what is not charged (a number's first verification code)."""
+
+
 @cache
 def table() -> dict[str, Any]:
     text = package_data.files("pigeon.data").joinpath("pricing.yaml").read_text()

@@ -94,15 +94,16 @@ def protect_of(ctx: Context, params: Params, capability: str, destination: Desti
 
 def accept_text(ctx: Context, params: Params, origin: Origin, destination: Destination,
                 configuration_set: dict[str, Any], message_type: str, segmentation: encoding.Segmentation,
-                protect: dict[str, Any] | None = None) -> str:
+                protect: dict[str, Any] | None = None, free: bool = False) -> str:
     """Price an admitted text message, check MaxPrice and the spend limit, and queue it (unless DryRun).
 
     Returns the MessageId. Automatic responses to inbound messages (pigeon/inbound) come in here too, after
-    their own admission (a reply goes back from the number that was written to).
+    their own admission (a reply goes back from the number that was written to), and verification codes
+    (``free`` for a number's first code).
     """
     body = params["MessageBody"]
-    price = pricing.price_of("TEXT", destination.iso_country, origin.number_type, message_type,
-                             segmentation.part_count)
+    price = pricing.FREE if free else pricing.price_of("TEXT", destination.iso_country, origin.number_type,
+                                                       message_type, segmentation.part_count)
     check_price(params.get("MaxPrice"), price, "MaxPrice")
     check_spend(ctx, "TEXT", price)
     message_id = ids.new_time_ordered_uuid()

@@ -4,8 +4,8 @@ Voice goes from phone numbers or pools only (no sender IDs), with the VOICE capa
 (at most 3,000 characters) or SSML (at most 6,000, a well-formed ``<speak>`` document). The price is per
 started minute: MaxPricePerMinute and the VOICE spend limit are checked against one minute at admission; the
 dispatcher's voice step (pigeon/messaging/channels.py) synthesizes the audio and prices the call by its length.
-A SANDBOX account may place 20 calls a day, at most 5 to one recipient, each at most 30 seconds long
-(aws-facts §1.5).
+A SANDBOX account may place 20 calls a day, at most 5 to one recipient and 5 a minute, each at most 30 seconds
+long (aws-facts §1.5).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from pigeon.common import ids
-from pigeon.errors import FieldViolation, Invalid, QuotaExceeded
+from pigeon.errors import FieldViolation, Invalid, QuotaExceeded, Throttled
 from pigeon.messaging import encoding, pricing
 from pigeon.service import channel_protect, message_feedback, origination, sending
 from pigeon.service.context import Context, Params, Result
@@ -27,6 +27,7 @@ from pigeon.voice import tts
 MAX_TEXT_CHARACTERS = {"TEXT": 3000, "SSML": 6000}
 SANDBOX_CALLS_PER_DAY = 20
 SANDBOX_CALLS_PER_RECIPIENT_PER_DAY = 5
+SANDBOX_CALLS_PER_MINUTE = 5
 SANDBOX_MAX_SECONDS = 30
 """A sandbox call plays at most 30 seconds of audio (aws-facts §1.5); longer audio is cut there."""
 
@@ -63,13 +64,14 @@ def send_voice_message(ctx: Context, params: Params) -> Result:
 
 def accept_voice(ctx: Context, params: Params, origin: Origin, destination: Destination,
                  configuration_set: dict[str, Any], text_type: str, protect: dict[str, Any] | None = None,
-                 max_seconds: int | None = None) -> str:
+                 max_seconds: int | None = None, free: bool = False) -> str:
     """Price one minute of the call, check MaxPricePerMinute and the spend limit, and queue it (unless DryRun).
 
     Verification codes sent by voice (pigeon/service/verification.py) come in here too. Returns the MessageId.
     """
     body = params["MessageBody"]
-    per_minute = pricing.price_of("VOICE", destination.iso_country, origin.number_type, "TRANSACTIONAL", 1)
+    per_minute = pricing.FREE if free else pricing.price_of("VOICE", destination.iso_country, origin.number_type,
+                                                            "TRANSACTIONAL", 1)
     sending.check_price(params.get("MaxPricePerMinute"), per_minute, "MaxPricePerMinute")
     sending.check_spend(ctx, "VOICE", per_minute)
     message_id = ids.new_time_ordered_uuid()
@@ -95,7 +97,8 @@ def accept_voice(ctx: Context, params: Params, origin: Origin, destination: Dest
 
 
 def _check_sandbox_calls(ctx: Context, destination: Destination) -> bool:
-    """Voice sandbox: 20 calls a day, at most 5 to one recipient in 24 hours (simulator numbers included).
+    """Voice sandbox: 20 calls a day, at most 5 to one recipient in 24 hours, at most 5 a minute (simulator
+    numbers included; a sixth call within the minute answers ThrottlingException).
     Returns whether the account is in the sandbox."""
     if ctx.runtime.account_tier(ctx.tx, ctx.scope.account_id) != "SANDBOX":
         return False
@@ -111,4 +114,9 @@ def _check_sandbox_calls(ctx: Context, destination: Destination) -> bool:
         raise QuotaExceeded("DAILY_DESTINATION_CALL_LIMIT",
                             f"A sandbox account calls {destination.number} at most "
                             f"{SANDBOX_CALLS_PER_RECIPIENT_PER_DAY} times a day.")
+    this_minute = sa.select(sa.func.count()).where(
+        column.account_id == ctx.scope.account_id, column.region == ctx.scope.region,
+        column.channel == "VOICE", column.created_at > ctx.now - 60)
+    if ctx.tx.execute(this_minute).scalar_one() >= SANDBOX_CALLS_PER_MINUTE:
+        raise Throttled(f"A sandbox account places at most {SANDBOX_CALLS_PER_MINUTE} voice calls a minute.")
     return True

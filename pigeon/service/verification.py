@@ -67,14 +67,15 @@ def send_destination_number_verification_code(ctx: Context, params: Params) -> R
     channel = params["VerificationChannel"]
     code = f"{secrets.randbelow(10**6):06d}"
     body, voice_id = _message_body(channel, params.get("LanguageCode") or DEFAULT_LANGUAGE, code)
-    message_id = _send(ctx, params, record.data["DestinationPhoneNumber"], channel, body, voice_id)
+    first = not state.get("FirstCodeSent")  # "the first verification code per number is free" (aws-facts §1.5)
+    message_id = _send(ctx, params, record.data["DestinationPhoneNumber"], channel, body, voice_id, free=first)
     state.update(CodeHash=code_hash(record.resource_id, code), ExpiresAt=ctx.now + validity_seconds(),
-                 Sends=[*sends, ctx.now], MessageId=message_id)
+                 Sends=[*sends, ctx.now], MessageId=message_id, FirstCodeSent=True)
     resources.update(ctx.tx, record.with_data(_Verification=state))
     return {"MessageId": message_id}
 
 
-def _send(ctx: Context, params: Params, number: str, channel: str, body: str, voice_id: str) -> str:
+def _send(ctx: Context, params: Params, number: str, channel: str, body: str, voice_id: str, free: bool) -> str:
     """Queue the code's message from an identity of the destination's country; the sandbox does not apply
     (the number is being verified), its opt-out list does."""
     destination = sending.destination_of(number)
@@ -93,8 +94,8 @@ def _send(ctx: Context, params: Params, number: str, channel: str, body: str, vo
                "DestinationCountryParameters": params.get("DestinationCountryParameters")}
     if channel == "TEXT":
         return sending.accept_text(ctx, message, origin, destination, configuration_set, "TRANSACTIONAL",
-                                   encoding.segment(body))
-    return sending_voice.accept_voice(ctx, message, origin, destination, configuration_set, "TEXT")
+                                   encoding.segment(body), free=free)
+    return sending_voice.accept_voice(ctx, message, origin, destination, configuration_set, "TEXT", free=free)
 
 
 def _check_pending(record: Record) -> None:

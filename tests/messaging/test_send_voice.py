@@ -167,6 +167,20 @@ def test_sandbox_calls_one_recipient_at_most_five_times_a_day(client, server, ac
     assert error["Code"] in ("ConflictException", "ValidationException")
 
 
+def test_sandbox_places_at_most_five_calls_a_minute(client, server, account_id):
+    requests.put(f"{server.url}/_pigeon/accounts/{account_id}", json={"AccountTier": "SANDBOX"},
+                 timeout=10).raise_for_status()
+    origin = simulator_number(client)["PhoneNumberId"]
+    for destination in (US_SUCCESS, US_SUCCESS, US_SUCCESS, US_FAILURE, US_FAILURE):
+        client.send_voice_message(DestinationPhoneNumber=destination, OriginationIdentity=origin, MessageBody="hi")
+    error = refused(client.send_voice_message, DestinationPhoneNumber=US_FAILURE, OriginationIdentity=origin,
+                    MessageBody="a sixth call this minute")
+    assert (error["Code"], error["Status"]) == ("ThrottlingException", 400)
+    server.advance_clock(61)
+    assert client.send_voice_message(DestinationPhoneNumber=US_FAILURE, OriginationIdentity=origin,
+                                     MessageBody="next minute")["MessageId"]
+
+
 def test_sandbox_call_is_cut_at_thirty_seconds(client, server, account_id):
     requests.put(f"{server.url}/_pigeon/accounts/{account_id}", json={"AccountTier": "SANDBOX"},
                  timeout=10).raise_for_status()

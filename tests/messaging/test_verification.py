@@ -171,3 +171,25 @@ def test_sandbox_account_sends_to_the_number_once_verified(client, server, accou
     client.verify_destination_number(VerifiedDestinationNumberId=verified_id, VerificationCode=code)
     message_id = client.send_text_message(DestinationPhoneNumber=GB_MOBILE, MessageBody="hello")["MessageId"]
     assert final_events(server, message_id)[-1]["eventType"] == "TEXT_DELIVERED"
+
+
+def test_the_first_code_for_a_number_is_free_and_later_ones_are_charged(client, server):
+    """aws-facts §1.5: "the first verification code per number is free"."""
+    number = client.request_phone_number(IsoCountryCode="GB", MessageType="TRANSACTIONAL",
+                                         NumberCapabilities=["SMS", "VOICE"], NumberType="LONG_CODE")
+    verified_id = pending(client)
+    first = final_events(server, send_code(client, verified_id))[-1]
+    assert (first["eventType"], first["totalMessagePrice"], first["totalCarrierFee"]) == ("TEXT_DELIVERED", 0.0, 0.0)
+    second = final_events(server, send_code(client, verified_id))[-1]
+    assert second["eventType"] == "TEXT_DELIVERED" and second["totalMessagePrice"] > 0
+    call = client.send_destination_number_verification_code(
+        VerifiedDestinationNumberId=verified_id, VerificationChannel="VOICE",
+        OriginationIdentity=number["PhoneNumberId"])["MessageId"]
+    assert final_events(server, call, timeout=60)[-1]["totalMessagePrice"] > 0
+
+    other = pending(client, "+447400123457")
+    voice_first = client.send_destination_number_verification_code(
+        VerifiedDestinationNumberId=other, VerificationChannel="VOICE",
+        OriginationIdentity=number["PhoneNumberId"])["MessageId"]
+    final = final_events(server, voice_first, timeout=60)[-1]
+    assert (final["eventType"], final["totalMessagePrice"], final["totalCarrierFee"]) == ("VOICE_COMPLETED", 0.0, 0.0)
