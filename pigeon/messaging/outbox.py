@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from pigeon.deliveries.events import for_events
 from pigeon.scope import Scope
+from pigeon.store.bulk import BulkStatement
 from pigeon.store.engine import Store
 from pigeon.store.read_cache import add_after_commit, cached
 from pigeon.store.schema import events, messages, spend
@@ -65,8 +66,9 @@ def message_of(row: dict[str, Any]) -> Message:
                    row["attempts"], row["claimed_by"], row["payload"])
 
 
-_INSERT = messages.insert()
-"""Built once: the hot path binds parameters to a statement SQLAlchemy has compiled and cached."""
+_MESSAGE_KEYS = ("message_id", "account_id", "region", "channel", "status", "origination_identity", "destination",
+                 "created_at", "due_at", "expires_at", "attempts", "claimed_by", "updated_at", "payload")
+_INSERT = BulkStatement(messages.insert(), _MESSAGE_KEYS, ["payload"])
 
 
 def new_row(scope: Scope, message: dict[str, Any]) -> dict[str, Any]:
@@ -77,8 +79,7 @@ def new_row(scope: Scope, message: dict[str, Any]) -> dict[str, Any]:
 
 def enqueue_many(tx: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert new outbox rows (``new_row``) in one statement."""
-    if rows:
-        tx.execute(_INSERT, list(rows))
+    _INSERT.execute(tx, rows)
 
 
 _ANY_DUE = sa.select(_M.message_id).where(_M.status.in_((QUEUED, CLAIMED)), _M.due_at <= sa.bindparam("now")).limit(1)
@@ -121,12 +122,16 @@ class Transition:
     """(channel, month, micro-dollars) to book to the message's account when this change applies."""
 
 
-_GUARDED_UPDATE = messages.update().where(
+_GUARDED_UPDATE = BulkStatement(messages.update().where(
     _M.message_id == sa.bindparam("b_message_id"), _M.status == sa.bindparam("b_expected"),
     sa.or_(_M.status != CLAIMED, _M.claimed_by == sa.bindparam("b_claimed_by")),
 ).values(status=sa.bindparam("status"), due_at=sa.bindparam("due_at"), updated_at=sa.bindparam("updated_at"),
-         attempts=_M.attempts + sa.bindparam("attempted"), payload=sa.bindparam("payload", type_=messages.c.payload.type))
-_INSERT_EVENT = events.insert()
+         attempts=_M.attempts + sa.bindparam("attempted"), payload=sa.bindparam("payload", type_=messages.c.payload.type)),
+    ["b_message_id", "b_expected", "b_claimed_by", "status", "due_at", "updated_at", "attempted", "payload"],
+    ["payload"])
+_EVENT_KEYS = ("account_id", "region", "message_id", "event_type", "is_final", "configuration_set", "created_at",
+               "published_at", "record")
+_INSERT_EVENT = BulkStatement(events.insert(), _EVENT_KEYS, ["record"])
 
 
 def apply_all(tx: Connection, changes: Sequence[tuple[Message, Transition]], now: float) -> list[tuple[Message, Transition]]:
@@ -135,7 +140,7 @@ def apply_all(tx: Connection, changes: Sequence[tuple[Message, Transition]], now
     applied = _update_all(tx, changes, now)
     rows = [_event_row(message, record, now) for message, transition in applied for record in transition.records]
     if rows:
-        tx.execute(_INSERT_EVENT, rows)
+        _INSERT_EVENT.execute(tx, rows)
         for_events(tx, ((message.scope, message.payload.get("ConfigurationSetName"), record)
                         for message, transition in applied for record in transition.records), now)
     charges: dict[tuple[Scope, str, str], int] = {}
@@ -157,12 +162,12 @@ def _update_all(tx: Connection, changes: Sequence[tuple[Message, Transition]],
         return []
     values = [_update_values(message, transition, now) for message, transition in changes]
     savepoint = tx.begin_nested()
-    if tx.execute(_GUARDED_UPDATE, values).rowcount == len(values):
+    if _GUARDED_UPDATE.execute(tx, values) == len(values):
         savepoint.commit()
         return list(changes)
     savepoint.rollback()
     return [change for change, value in zip(changes, values, strict=True)
-            if tx.execute(_GUARDED_UPDATE, value).rowcount == 1]
+            if _GUARDED_UPDATE.execute(tx, [value]) == 1]
 
 
 def _update_values(message: Message, transition: Transition, now: float) -> dict[str, Any]:
