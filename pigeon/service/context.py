@@ -65,10 +65,13 @@ class Context:
         send, all of whose reads were cached) to the process's group commit, whose completion is returned:
         the answer waits for it.
         """
+        transaction = self._transaction
+        if transaction is None and not self._queued:
+            return None  # served from caches: nothing to end
         from pigeon.messaging import group_commit  # the messaging layer sits above this module
 
         queued, self._queued = self._queued, []
-        transaction, self._transaction = self._transaction, None
+        self._transaction = None
         if error is not None:
             if transaction is not None:
                 transaction.__exit__(type(error), error, error.__traceback__)
