@@ -60,7 +60,7 @@ rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$pigeon_pid/status; }
 rss_mb=$(rss)
 pct() { $py -c "print(round(100 * $1 / $2, 1))"; }
 # Half load: each of the 16 connections pauses so that together they offer half the rate measured above.
-pause_ms=$($py -c "print(max(1, round(16000 / ($send / 2))))")
+pause_ms=$($py -c "print(max(1, round(16000 / ($send / 2)) - 3))")  # minus ~3 ms each request takes
 PIGEON_DELAY_MS=$pause_ms wrk -t1 -c16 -d"${duration}s" --latency -s bench/send.lua "http://127.0.0.1:$pigeon_port/" \
   2>>/tmp/wrk-send-errors.txt > "$data/wrk-half.txt"
 half=$(awk '/Requests\/sec/ {print $2}' "$data/wrk-half.txt")
