@@ -89,6 +89,11 @@ class Dispatcher:
     def lease_seconds(self) -> float:
         return self.config.lease_seconds
 
+    def wants_more(self) -> bool:
+        """Whether to take new messages in memory: a backlog of at most 20 batches is worked off long before
+        the leases of its messages (``lease_seconds``) run out; beyond it they wait in the store."""
+        return len(self._handed) < 20 * self.config.batch_size
+
     def hand_over(self, messages: list[Message]) -> None:
         """New messages, committed already claimed by this dispatcher (see pigeon/messaging/group_commit.py)."""
         self._handed.extend(messages)

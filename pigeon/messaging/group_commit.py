@@ -43,6 +43,9 @@ class Receiver(Protocol):
     worker: str
     lease_seconds: float
 
+    def wants_more(self) -> bool:
+        """False while its backlog is long: new messages are then stored QUEUED, for any worker's claim."""
+
     def hand_over(self, messages: list[Message]) -> None: ...
 
 
@@ -134,7 +137,7 @@ class GroupCommit:
             self._commit(batch)
 
     def _commit(self, batch: _Batch) -> None:
-        receiver = self.receiver
+        receiver = self.receiver if self.receiver is not None and self.receiver.wants_more() else None
         claimed = self._claim_for(receiver, batch.rows) if receiver is not None else None
         results: list[tuple[Future[Any], Any, BaseException | None]] = []
         try:

@@ -1,0 +1,86 @@
+"""The group commit in-process, over a real store: requests' rows are committed before their futures complete,
+handed to the local dispatcher already claimed, and stored QUEUED for any worker while its backlog is long."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pigeon.carriers.simulator import SimulatorCarrier
+from pigeon.clock import Clock
+from pigeon.common import ids
+from pigeon.messaging import outbox
+from pigeon.messaging.dispatcher import DispatchConfig, Dispatcher
+from pigeon.messaging.group_commit import GroupCommit
+from pigeon.runtime import Runtime
+from pigeon.scope import Scope
+from pigeon.settings import Settings
+
+SCOPE = Scope("111122223333", "us-east-1")
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    instance = Runtime(Settings(data_dir=tmp_path), Clock())
+    instance.start()
+    yield instance
+    instance.close()
+
+
+def _row(now: float) -> dict:
+    return outbox.new_row(SCOPE, {
+        "message_id": ids.new_time_ordered_uuid(), "channel": "TEXT", "origination_identity": "+12065550100",
+        "destination": "+14254147755", "created_at": now, "due_at": now, "expires_at": now + 60,
+        "payload": {"MessageBody": "hi"}})
+
+
+def _status(runtime: Runtime, message_id: str) -> tuple[str, str | None] | None:
+    with runtime.store.transaction(write=False) as tx:
+        message = outbox.get(tx, message_id)
+    return (message.status, message.claimed_by) if message else None
+
+
+async def _submit_all(group: GroupCommit, rows: list[dict], runtime: Runtime) -> list[tuple[str, str | None] | None]:
+    futures = [group.submit([row]) for row in rows]
+    seen = []
+    for row, future in zip(rows, futures, strict=True):
+        await future
+        seen.append(_status(runtime, row["message_id"]))  # committed before the future completed
+    return seen
+
+
+def test_rows_are_committed_before_the_answer_and_handed_over_claimed(runtime: Runtime) -> None:
+    dispatcher = Dispatcher(runtime.store, runtime.clock, SimulatorCarrier(), DispatchConfig(batch_size=5),
+                            worker="worker-a")
+    group = GroupCommit(runtime.store, runtime.clock.now)
+    group.receiver = dispatcher
+    group.start()
+    try:
+        rows = [_row(runtime.clock.now()) for _ in range(30)]
+        seen = asyncio.run(_submit_all(group, rows, runtime))
+    finally:
+        group.stop()
+    assert all(status is not None for status in seen)
+    assert seen == [(outbox.CLAIMED, "worker-a")] * 30
+    assert [message.message_id for message in dispatcher._handed] == [row["message_id"] for row in rows]
+    assert 1 <= group.commits <= 30
+
+
+def test_a_long_backlog_leaves_new_messages_queued_in_the_store(runtime: Runtime) -> None:
+    dispatcher = Dispatcher(runtime.store, runtime.clock, SimulatorCarrier(), DispatchConfig(batch_size=1),
+                            worker="worker-b")
+    dispatcher.hand_over([outbox.message_of(_row(runtime.clock.now())) for _ in range(20)])
+    assert not dispatcher.wants_more()
+    group = GroupCommit(runtime.store, runtime.clock.now)
+    group.receiver = dispatcher
+    group.start()
+    try:
+        row = _row(runtime.clock.now())
+        [status] = asyncio.run(_submit_all(group, [row], runtime))
+    finally:
+        group.stop()
+    assert status == (outbox.QUEUED, None)
+    assert len(dispatcher._handed) == 20
