@@ -17,6 +17,7 @@ import phonenumbers
 import yaml
 from phonenumbers import PhoneNumberType as PN
 
+from pigeon.common import phone
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
 
@@ -84,13 +85,10 @@ def _network(parsed: phonenumbers.PhoneNumber, iso: str | None) -> dict[str, Any
 def network_of(number: str) -> dict[str, str]:
     """The ``mcc``, ``mnc`` and ``carrierName`` event records carry for a destination (only those known).
     Offline data that never changes while the process runs: cached per number. Callers must not modify it."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
+    parsed = phone.parse(number)
+    if parsed.number is None or not parsed.valid:
         return {}
-    if not phonenumbers.is_valid_number(parsed):
-        return {}
-    found = _network(parsed, phonenumbers.region_code_for_number(parsed))
+    found = _network(parsed.number, parsed.region)
     named = {"mcc": found.get("MCC"), "mnc": found.get("MNC"), "carrierName": found.get("Carrier")}
     return {key: value for key, value in named.items() if value}
 

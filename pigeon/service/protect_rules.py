@@ -12,7 +12,7 @@ from typing import Any
 
 import phonenumbers
 
-from pigeon.common import filters, pagination
+from pigeon.common import filters, pagination, phone
 from pigeon.errors import FieldViolation, Invalid, NotFound
 from pigeon.service import opt_outs
 from pigeon.service.context import Context, Params, Result
@@ -121,7 +121,9 @@ def _override_result(record: Record, override: dict[str, Any]) -> Result:
 
 def _country(number: str) -> str | None:
     """The number's country; for a number no region claims (fictional 555 numbers), its calling code's main one."""
-    parsed = phonenumbers.parse(number)
+    parsed = phone.parse(number).number
+    if parsed is None:
+        return None
     region = phonenumbers.region_code_for_number(parsed) or phonenumbers.region_code_for_country_code(
         parsed.country_code or 0)
     return region if region in phonenumbers.SUPPORTED_REGIONS else None

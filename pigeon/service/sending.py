@@ -8,12 +8,9 @@ request (the MessageId is returned only after that commit) and delivered later b
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
-import phonenumbers
-
-from pigeon.common import ids
+from pigeon.common import ids, phone
 from pigeon.errors import Conflict, FieldViolation, Invalid, QuotaExceeded
 from pigeon.messaging import encoding, outbox, pricing
 from pigeon.service import (
@@ -43,20 +40,13 @@ def destination_of(value: str, field: str = "DestinationPhoneNumber") -> Destina
     return destination
 
 
-@lru_cache(maxsize=65536)
 def _parse_destination(value: str) -> Destination | None:
-    """Parsing and validating a number costs tens of microseconds: each distinct value is done once."""
     number = value if value.startswith("+") else f"+{value}"
     simulator_country = origination.simulator_country(number)
     if simulator_country:
         return Destination(number, simulator_country, simulator_country)
-    try:
-        parsed = phonenumbers.parse(number)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(parsed):
-        return None
-    return Destination(number, phonenumbers.region_code_for_number(parsed) or "", None)
+    parsed = phone.parse(number)
+    return Destination(number, parsed.region or "", None) if parsed.valid else None
 
 
 @operation("SendTextMessage", sends=True)
