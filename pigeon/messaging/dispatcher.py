@@ -55,6 +55,9 @@ class DispatchConfig:
     idle_seconds: float = 0.1
     """Pause after a cycle that found less than a full batch: fewer, larger write transactions leave the
     (SQLite) write lock to the requests most of the time."""
+    gather_seconds: float = 0.02
+    """How long handed-over messages may wait for more to share a cycle (unless a full batch is there): a
+    cycle per hand-over made every send wait behind a dispatcher write."""
     retry_base_seconds: float = 1.0
     retry_max_seconds: float = 300.0
     mps: dict[str, Any] | None = None
@@ -96,8 +99,10 @@ class Dispatcher:
 
     def hand_over(self, messages: list[Message]) -> None:
         """New messages, committed already claimed by this dispatcher (see pigeon/messaging/group_commit.py)."""
+        was_empty = not self._handed
         self._handed.extend(messages)
-        self._wake.set()
+        if was_empty or len(self._handed) >= self.config.batch_size:
+            self._wake.set()
 
     # --- running ---------------------------------------------------------------------------------------
 
@@ -126,9 +131,15 @@ class Dispatcher:
             except Exception:  # noqa: BLE001 - the loop must survive a lost database connection
                 log.exception("dispatch cycle failed")
                 worked = 0
-            if worked < self.config.batch_size and not self._handed:
+            full = self.config.batch_size
+            if worked >= full or len(self._handed) >= full:
+                continue
+            if not self._handed:
                 self._wake.wait(self.config.idle_seconds)
-            self._wake.clear()
+                self._wake.clear()
+            if 0 < len(self._handed) < full:  # gather more, unless a full batch arrives meanwhile
+                self._wake.wait(self.config.gather_seconds)
+                self._wake.clear()
 
     def run_once(self) -> int:
         """One cycle; returns how many messages it took (handed over, or claimed from the store)."""
