@@ -17,11 +17,13 @@ function request()
   return wrk.format("POST", "/", headers, body)
 end
 
--- PIGEON_DELAY_MS: pause per connection between requests (the half-load run paces itself with it).
+-- PIGEON_DELAY_MS: mean pause per connection between requests (the half-load run paces itself with it),
+-- drawn uniformly from 0.5x to 1.5x so that the connections do not fall into step and arrive in bursts.
 local pause = tonumber(os.getenv("PIGEON_DELAY_MS") or "")
 if pause then
+  math.randomseed(os.time())
   function delay()
-    return pause
+    return math.floor(pause * (0.5 + math.random()))
   end
 end
 
