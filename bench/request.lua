@@ -1,7 +1,22 @@
 -- wrk script: a signed-looking AWS JSON 1.0 request for the operation in env PIGEON_OPERATION.
 -- CreateConfigurationSet gets a unique name per request (per thread counter), so each call creates.
+-- SendTextMessage goes from the simulator number in env PIGEON_ORIGINATION to AWS's US success simulator
+-- number (delivered by the simulated carrier).
 local operation = os.getenv("PIGEON_OPERATION") or "DescribeAccountAttributes"
 local account = os.getenv("PIGEON_ACCOUNT") or "123456789012"
+local send_body = string.format(
+  '{"DestinationPhoneNumber": "+14254147755", "OriginationIdentity": "%s", "MessageBody": "Your code is 123456"}',
+  os.getenv("PIGEON_ORIGINATION") or "")
+
+-- PIGEON_DELAY_MS: mean pause per connection between requests (the half-load run paces itself with it),
+-- drawn uniformly from 0.5x to 1.5x so that the connections do not fall into step and arrive in bursts.
+local pause = tonumber(os.getenv("PIGEON_DELAY_MS") or "")
+if pause then
+  math.randomseed(os.time())
+  function delay()
+    return math.floor(pause * (0.5 + math.random()))
+  end
+end
 local counter = 0
 local thread_id = 0
 local threads = 0
@@ -14,7 +29,9 @@ end
 function request()
   counter = counter + 1
   local body = "{}"
-  if operation == "CreateConfigurationSet" then
+  if operation == "SendTextMessage" then
+    body = send_body
+  elseif operation == "CreateConfigurationSet" then
     body = string.format('{"ConfigurationSetName": "bench-%d-%d-%d"}', thread_id, counter, math.random(1, 1000000000))
   end
   local headers = {

@@ -33,6 +33,7 @@ print(client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONA
 PY
 )
 export PIGEON_ORIGINATION=$origination
+send_wrk() { PIGEON_OPERATION=SendTextMessage wrk "$@"; }
 if [ "${PIGEON_BENCH_WORKER:-0}" = 1 ]; then
   PIGEON_CONFIG="$data/bench.yaml" $py -m pigeon worker --data-dir "$data" --log-level warning 2>>"$data/worker.log" &
   worker_pid=$!
@@ -47,7 +48,7 @@ PY
 }
 bare=$(wrk -t1 -c16 -d"${duration}s" -s bench/request.lua "http://127.0.0.1:$bare_port/" | awk '/Requests\/sec/ {print $2}')
 start=$($py -c 'import time; print(time.time())')
-wrk -t1 -c16 -d"${duration}s" --latency -s bench/send.lua "http://127.0.0.1:$pigeon_port/" 2>/tmp/wrk-send-errors.txt \
+send_wrk -t1 -c16 -d"${duration}s" --latency -s bench/request.lua "http://127.0.0.1:$pigeon_port/" 2>/tmp/wrk-send-errors.txt \
   > "$data/wrk.txt"
 send=$(awk '/Requests\/sec/ {print $2}' "$data/wrk.txt")
 p99=$(awk '/ 99%/ {print $2}' "$data/wrk.txt")
@@ -61,7 +62,7 @@ rss_mb=$(rss)
 pct() { $py -c "print(round(100 * $1 / $2, 1))"; }
 # Half load: each of the 16 connections pauses so that together they offer half the rate measured above.
 pause_ms=$($py -c "print(max(1, round(16000 / ($send / 2)) - 3))")  # minus ~3 ms each request takes
-PIGEON_DELAY_MS=$pause_ms wrk -t1 -c16 -d"${duration}s" --latency -s bench/send.lua "http://127.0.0.1:$pigeon_port/" \
+PIGEON_DELAY_MS=$pause_ms send_wrk -t1 -c16 -d"${duration}s" --latency -s bench/request.lua "http://127.0.0.1:$pigeon_port/" \
   2>>/tmp/wrk-send-errors.txt > "$data/wrk-half.txt"
 half=$(awk '/Requests\/sec/ {print $2}' "$data/wrk-half.txt")
 half_p50=$(awk '/ 50%/ {print $2}' "$data/wrk-half.txt"); half_p99=$(awk '/ 99%/ {print $2}' "$data/wrk-half.txt")
@@ -70,7 +71,7 @@ goal=${PIGEON_BENCH_MESSAGES:-100000}
 memory="RSS ${rss_mb} MB at $accepted messages"
 read -r accepted finals < <(counts)
 while [ "$goal" -gt 0 ] && [ "$accepted" -lt "$goal" ]; do
-  wrk -t1 -c16 -d10s -s bench/send.lua "http://127.0.0.1:$pigeon_port/" >/dev/null 2>>/tmp/wrk-send-errors.txt
+  send_wrk -t1 -c16 -d10s -s bench/request.lua "http://127.0.0.1:$pigeon_port/" >/dev/null 2>>/tmp/wrk-send-errors.txt
   read -r accepted finals < <(counts)
   memory="$memory, $(rss) MB at $accepted"
 done

@@ -57,7 +57,7 @@ def insert(tx: Connection, rows: Sequence[dict[str, Any]]) -> None:
 def commit(runtime: Any, rows: Sequence[dict[str, Any]]) -> Awaitable[None] | None:
     """Commit ``rows``: through the process's group commit when the caller runs on an event loop (returns
     what to await), else at once in a transaction of its own (returns None)."""
-    running: GroupCommit | None = getattr(runtime, "group_commit", None)
+    running: GroupCommit | None = runtime.group_commit
     if running is not None:
         try:
             return running.submit(rows)

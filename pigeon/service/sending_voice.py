@@ -102,21 +102,23 @@ def _check_sandbox_calls(ctx: Context, destination: Destination) -> bool:
     Returns whether the account is in the sandbox."""
     if ctx.runtime.account_tier(ctx.tx, ctx.scope.account_id) != "SANDBOX":
         return False
-    column = messages.c
-    today = sa.select(sa.func.count()).where(
-        column.account_id == ctx.scope.account_id, column.region == ctx.scope.region,
-        column.channel == "VOICE", column.created_at > ctx.now - 24 * 3600)
-    if ctx.tx.execute(today).scalar_one() >= SANDBOX_CALLS_PER_DAY:
+
+    def calls(since_seconds: int, destination_number: str | None = None) -> int:
+        column = messages.c
+        query = sa.select(sa.func.count()).where(
+            column.account_id == ctx.scope.account_id, column.region == ctx.scope.region,
+            column.channel == "VOICE", column.created_at > ctx.now - since_seconds)
+        if destination_number is not None:
+            query = query.where(column.destination == destination_number)
+        return int(ctx.tx.execute(query).scalar_one())
+
+    if calls(24 * 3600) >= SANDBOX_CALLS_PER_DAY:
         raise QuotaExceeded("DAILY_DESTINATION_CALL_LIMIT",
                             f"A sandbox account places at most {SANDBOX_CALLS_PER_DAY} voice calls a day.")
-    to_recipient = today.where(column.destination == destination.number)
-    if ctx.tx.execute(to_recipient).scalar_one() >= SANDBOX_CALLS_PER_RECIPIENT_PER_DAY:
+    if calls(24 * 3600, destination.number) >= SANDBOX_CALLS_PER_RECIPIENT_PER_DAY:
         raise QuotaExceeded("DAILY_DESTINATION_CALL_LIMIT",
                             f"A sandbox account calls {destination.number} at most "
                             f"{SANDBOX_CALLS_PER_RECIPIENT_PER_DAY} times a day.")
-    this_minute = sa.select(sa.func.count()).where(
-        column.account_id == ctx.scope.account_id, column.region == ctx.scope.region,
-        column.channel == "VOICE", column.created_at > ctx.now - 60)
-    if ctx.tx.execute(this_minute).scalar_one() >= SANDBOX_CALLS_PER_MINUTE:
+    if calls(60) >= SANDBOX_CALLS_PER_MINUTE:
         raise Throttled(f"A sandbox account places at most {SANDBOX_CALLS_PER_MINUTE} voice calls a minute.")
     return True

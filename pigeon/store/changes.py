@@ -150,11 +150,17 @@ class NotifyCounter:
         self._thread.join(2.0)
 
 
+def beside_database(url: str, suffix: str) -> Path | None:
+    """A file next to a SQLite database file (None for PostgreSQL or an in-memory database)."""
+    database = make_url(url).database if url.startswith("sqlite") else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(f"{database}{suffix}")
+
+
 def counter_for(url: str) -> ChangeCounter:
     """The counter fitting a (normalized) database URL."""
     if url.startswith("postgresql"):
         return NotifyCounter(url)
-    from pigeon.store.engine import _beside_database
-
-    path = _beside_database(url, ".changes") if url.startswith("sqlite") else None
+    path = beside_database(url, ".changes")
     return FileCounter(path) if path is not None else LocalCounter()

@@ -14,7 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from pigeon.store.changes import CHANGED, counter_for
+from pigeon.store.changes import CHANGED, beside_database, counter_for
 from pigeon.store.read_cache import ADDED, GENERATION, ReadCache
 from pigeon.store.write_lock import WriteLock
 
@@ -87,7 +87,7 @@ class Store:
         self.changes = counter_for(self.url)
         self.cache = ReadCache(self.changes)
         self._write_lock: AbstractContextManager[object] = (
-            WriteLock(_beside_database(self.url, ".write-lock")) if self.is_sqlite else nullcontext())
+            WriteLock(beside_database(self.url, ".write-lock")) if self.is_sqlite else nullcontext())
         """SQLite has one writer at a time: writers queue here (see pigeon/store/write_lock.py)."""
 
     def migrate(self) -> None:
@@ -117,11 +117,3 @@ class Store:
         self.changes.close()
         if isinstance(self._write_lock, WriteLock):
             self._write_lock.close()
-
-
-def _beside_database(url: str, suffix: str) -> Path | None:
-    """A file next to a SQLite database file (None for an in-memory database)."""
-    database = sa.engine.make_url(url).database
-    if not database or database == ":memory:" or database.startswith("file:"):
-        return None
-    return Path(f"{database}{suffix}")

@@ -18,6 +18,7 @@ from pigeon.service.context import Context
 from pigeon.settings import Settings
 from pigeon.store import resources
 from pigeon.store.resources import Record
+from tests.support.contexts import runner
 
 SCOPE = Scope("111122223333", "us-east-1")
 NUMBER = "+12065550100"
@@ -28,18 +29,7 @@ def run(tmp_path: Path) -> Iterator[Callable[..., Any]]:
     """``run(fn, *args)`` calls ``fn(ctx, *args)`` in one committed write transaction."""
     runtime = Runtime(Settings(data_dir=tmp_path))
     runtime.start()
-
-    def call(fn: Callable[..., Any], *args: Any, writes: bool = True) -> Any:
-        ctx = Context(SCOPE, runtime, "Test", "request", runtime.clock.now(), writes)
-        try:
-            result = fn(ctx, *args)
-        except BaseException as error:
-            ctx.finish(error)
-            raise
-        ctx.finish()
-        return result
-
-    yield call
+    yield runner(runtime, SCOPE)
     runtime.close()
 
 

@@ -15,6 +15,7 @@ from pigeon.scope import Scope
 from pigeon.service import configuration_sets, protect_configurations, protect_rules
 from pigeon.service.context import Context
 from pigeon.settings import Settings
+from tests.support.contexts import runner
 
 SCOPE = Scope("111122223333", "us-east-1")
 
@@ -30,18 +31,7 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
 @pytest.fixture
 def run(runtime: Runtime) -> Callable[..., Any]:
     """``run(fn, *args)`` calls ``fn(ctx, *args)`` in one committed write transaction at the clock's time."""
-
-    def call(fn: Callable[..., Any], *args: Any) -> Any:
-        ctx = Context(SCOPE, runtime, "Test", "request", runtime.clock.now(), True)
-        try:
-            result = fn(ctx, *args)
-        except BaseException as error:
-            ctx.finish(error)
-            raise
-        ctx.finish()
-        return result
-
-    return call
+    return runner(runtime, SCOPE)
 
 
 @pytest.fixture
