@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from pigeon.deliveries.events import for_events
 from pigeon.scope import Scope
-from pigeon.store.bulk import BulkStatement
+from pigeon.store.bulk import DriverStatement, dumps
 from pigeon.store.engine import Store
 from pigeon.store.read_cache import add_after_commit, cached
 from pigeon.store.schema import events, messages, spend
@@ -68,7 +69,8 @@ def message_of(row: dict[str, Any]) -> Message:
 
 _MESSAGE_KEYS = ("message_id", "account_id", "region", "channel", "status", "origination_identity", "destination",
                  "created_at", "due_at", "expires_at", "attempts", "claimed_by", "updated_at", "payload")
-_INSERT = BulkStatement(messages.insert(), _MESSAGE_KEYS, ["payload"])
+_INSERT = DriverStatement(messages.insert(), _MESSAGE_KEYS)
+_ROW_VALUES = itemgetter(*_MESSAGE_KEYS[:-1])
 
 
 def new_row(scope: Scope, message: dict[str, Any]) -> dict[str, Any]:
@@ -79,7 +81,7 @@ def new_row(scope: Scope, message: dict[str, Any]) -> dict[str, Any]:
 
 def enqueue_many(tx: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert new outbox rows (``new_row``) in one statement."""
-    _INSERT.execute(tx, rows)
+    _INSERT.execute(tx, [(*_ROW_VALUES(row), dumps(row["payload"])) for row in rows])
 
 
 _ANY_DUE = sa.select(_M.message_id).where(_M.status.in_((QUEUED, CLAIMED)), _M.due_at <= sa.bindparam("now")).limit(1)
@@ -122,23 +124,21 @@ class Transition:
     """(channel, month, micro-dollars) to book to the message's account when this change applies."""
 
 
-_GUARDED_UPDATE = BulkStatement(messages.update().where(
+_GUARDED_UPDATE = DriverStatement(messages.update().where(
     _M.message_id == sa.bindparam("b_message_id"), _M.status == sa.bindparam("b_expected"),
     sa.or_(_M.status != CLAIMED, _M.claimed_by == sa.bindparam("b_claimed_by")),
 ).values(status=sa.bindparam("status"), due_at=sa.bindparam("due_at"), updated_at=sa.bindparam("updated_at"),
          attempts=_M.attempts + sa.bindparam("attempted"), payload=sa.bindparam("payload", type_=messages.c.payload.type)),
-    ["b_message_id", "b_expected", "b_claimed_by", "status", "due_at", "updated_at", "attempted", "payload"],
-    ["payload"])
-_EVENT_KEYS = ("account_id", "region", "message_id", "event_type", "is_final", "configuration_set", "created_at",
-               "published_at", "record")
-_INSERT_EVENT = BulkStatement(events.insert(), _EVENT_KEYS, ["record"])
+    ["b_message_id", "b_expected", "b_claimed_by", "status", "due_at", "updated_at", "attempted", "payload"])
+_INSERT_EVENT = DriverStatement(events.insert(), ["account_id", "region", "message_id", "event_type", "is_final",
+                                                  "configuration_set", "created_at", "published_at", "record"])
 
 
 def apply_all(tx: Connection, changes: Sequence[tuple[Message, Transition]], now: float) -> list[tuple[Message, Transition]]:
     """Apply each transition whose row is still as expected; write their events (one batch) and book their
     spend (one upsert per account, channel and month). Returns the transitions that applied."""
     applied = _update_all(tx, changes, now)
-    rows = [_event_row(message, record, now) for message, transition in applied for record in transition.records]
+    rows = [_event_values(message, record, now) for message, transition in applied for record in transition.records]
     if rows:
         _INSERT_EVENT.execute(tx, rows)
         for_events(tx, ((message.scope, message.payload.get("ConfigurationSetName"), record)
@@ -170,21 +170,16 @@ def _update_all(tx: Connection, changes: Sequence[tuple[Message, Transition]],
             if _GUARDED_UPDATE.execute(tx, [value]) == 1]
 
 
-def _update_values(message: Message, transition: Transition, now: float) -> dict[str, Any]:
-    return {
-        "b_message_id": transition.message_id, "b_expected": transition.expected,
-        "b_claimed_by": transition.claimed_by, "status": transition.status,
-        "due_at": transition.due_at if transition.due_at is not None else now, "updated_at": now,
-        "attempted": 1 if transition.attempted else 0,
-        "payload": {**message.payload, **transition.payload_changes} if transition.payload_changes else message.payload,
-    }
+def _update_values(message: Message, transition: Transition, now: float) -> tuple[Any, ...]:
+    payload = {**message.payload, **transition.payload_changes} if transition.payload_changes else message.payload
+    return (transition.message_id, transition.expected, transition.claimed_by, transition.status,
+            transition.due_at if transition.due_at is not None else now, now, 1 if transition.attempted else 0,
+            dumps(payload))
 
 
-def _event_row(message: Message, record: dict[str, Any], now: float) -> dict[str, Any]:
-    return {"account_id": message.account_id, "region": message.region, "message_id": message.message_id,
-            "event_type": record["eventType"], "is_final": record["isFinal"],
-            "configuration_set": message.payload.get("ConfigurationSetName"), "created_at": now,
-            "published_at": None, "record": record}
+def _event_values(message: Message, record: dict[str, Any], now: float) -> tuple[Any, ...]:
+    return (message.account_id, message.region, message.message_id, record["eventType"], record["isFinal"],
+            message.payload.get("ConfigurationSetName"), now, None, dumps(record))
 
 
 def get(tx: Connection, message_id: str) -> Message | None:

@@ -1,55 +1,68 @@
-"""Many rows through one prebuilt statement, without SQLAlchemy's per-row parameter processing.
+"""Hot statements through the driver: a Core statement rendered once per dialect, run with plain values.
 
 The outbox's hot statements (new messages, guarded status changes, event records) run for thousands of rows a
 second; SQLAlchemy's executemany processes every parameter of every row in Python, which cost about a quarter
-of the dispatcher's time. A ``BulkStatement`` renders its Core statement once per dialect and hands the driver
-plain values: JSON columns dumped with orjson, everything else as it is.
+of the dispatcher's time. A ``DriverStatement`` renders its Core statement once per dialect and hands the
+driver value tuples as they are (callers encode JSON parameters with ``dumps``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 import orjson
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
+Values = tuple[Any, ...]
+"""One execution's parameters, in the statement's ``keys`` order."""
 
-class BulkStatement:
-    def __init__(self, statement: Executable, keys: Sequence[str], json_keys: Iterable[str] = ()) -> None:
-        """``keys``: the parameters every row supplies (for an INSERT, the columns it sets)."""
+
+class DriverStatement:
+    def __init__(self, statement: Executable, keys: Sequence[str]) -> None:
+        """``keys``: the parameters each execution supplies, in the order of its values (for an INSERT, the
+        columns it sets); the statement's other parameters keep the values it was built with."""
         self._statement = statement
-        self._keys = list(keys)
-        self._json = frozenset(json_keys)
-        self._rendered: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._keys = tuple(keys)
+        self._rendered: dict[str, tuple[str, Callable[[Values], Any]]] = {}
 
-    def _render(self, connection: Connection) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
-        """(SQL, the positional order of its parameters or None for named ones, the statement's own constants)."""
+    def _render(self, connection: Connection) -> tuple[str, Callable[[Values], Any]]:
+        """(SQL, what turns values into the driver's parameters: a tuple or a dict, as its paramstyle wants)."""
         name = connection.dialect.name
         rendered = self._rendered.get(name)
         if rendered is None:
-            compiled = self._statement.compile(dialect=connection.dialect, column_keys=self._keys)  # type: ignore[attr-defined]
+            compiled = self._statement.compile(dialect=connection.dialect, column_keys=list(self._keys))  # type: ignore[attr-defined]
             constants = {key: value for key, value in compiled.params.items() if key not in self._keys}
-            order = tuple(compiled.positiontup) if compiled.positional else None
-            rendered = self._rendered[name] = (str(compiled), order, constants)
+            order = compiled.positiontup if compiled.positional else None
+            rendered = self._rendered[name] = (str(compiled), _parameters(self._keys, order, constants))
         return rendered
 
-    def execute(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> int:
+    def execute(self, connection: Connection, rows: Sequence[Values]) -> int:
         """Run the statement once per row (one driver executemany); returns the rows affected in all."""
         if not rows:
             return 0
-        sql, order, constants = self._render(connection)
-        json = self._json
-        values: list[Any]
-        if order is not None:
-            values = [tuple(_dump(row[key]) if key in json else row[key] if key not in constants else constants[key]
-                            for key in order) for row in rows]
-        else:
-            values = [{**constants, **{key: _dump(row[key]) if key in json else row[key] for key in self._keys}}
-                      for row in rows]
-        return int(connection.exec_driver_sql(sql, values).rowcount)
+        sql, parameters = self._render(connection)
+        return int(connection.exec_driver_sql(sql, [parameters(row) for row in rows]).rowcount)
 
 
-def _dump(value: Any) -> str:
+def _parameters(keys: tuple[str, ...], order: Sequence[str] | None,
+                constants: dict[str, Any]) -> Callable[[Values], Any]:
+    """values -> the driver's parameters: by position (``order`` names each one) or by name."""
+    if order is None:
+        return lambda values: {**constants, **dict(zip(keys, values, strict=True))}
+    if tuple(order) == keys:
+        return lambda values: values
+    extra = tuple(constants.values())
+    index = {key: position for position, key in enumerate(keys + tuple(constants))}
+    positions = [index[key] for key in order]
+    if len(positions) == 1:  # itemgetter of one position answers the value itself, not a 1-tuple
+        return lambda values: ((values + extra)[positions[0]],)
+    pick = itemgetter(*positions)
+    return lambda values: pick(values + extra)
+
+
+def dumps(value: Any) -> str:
+    """A JSON parameter's value."""
     return orjson.dumps(value).decode()
