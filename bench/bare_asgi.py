@@ -26,5 +26,12 @@ async def app(scope, receive, send):  # type: ignore[no-untyped-def]
 
 
 if __name__ == "__main__":
+    # "coalescing": on Pigeon's own protocol (pigeon/http_protocol.py: one write per response)
+    if sys.argv[2:] == ["coalescing"]:
+        from pigeon.http_protocol import CoalescingHttpToolsProtocol
+
+        http: object = CoalescingHttpToolsProtocol
+    else:
+        http = "httptools"
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
-                loop="uvloop", http="httptools")
+                loop="uvloop", http=http)

@@ -96,6 +96,7 @@ def serve(settings: Settings) -> int:
     import uvicorn
 
     from pigeon.app import build_app
+    from pigeon.http_protocol import CoalescingHttpToolsProtocol
     from pigeon.runtime import Runtime
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -107,7 +108,7 @@ def serve(settings: Settings) -> int:
     gc.freeze()
     uvicorn.run(
         app, host=settings.host, port=settings.port, log_level=settings.log_level,
-        access_log=False, loop="uvloop", http="httptools", lifespan="on",
+        access_log=False, loop="uvloop", http=CoalescingHttpToolsProtocol, lifespan="on",
     )
     return 0
 

@@ -4,9 +4,10 @@ A send whose admission needed no write (the usual case: its reads came from the 
 outbox row here and waits; the dispatcher queues its status changes (as a job). One thread commits
 everything queued since its last commit in one transaction, then wakes the waiting requests, which only now
 answer with their MessageId: every MessageId a client receives is durable. Under load the cost of a commit
-is shared by all the work that arrived while the previous one ran (no timer: an idle server commits a lone
-send at once), and there is one writer per process, so sends never queue behind the dispatcher's
-transactions for the (SQLite) write lock.
+is shared by all the work that arrived while the previous one ran; an idle thread is woken at the end of the
+event loop's turn that queued a send (no timer: a lone send is committed at once, and the sends that one
+turn handled share a commit instead of the first waking the thread alone). There is one writer per
+process, so sends never queue behind the dispatcher's transactions for the (SQLite) write lock.
 
 When this process runs a dispatcher, new messages are inserted already claimed by it (with its lease) and
 handed to it in memory after the commit, so it need not find them with a query. A process that dies leaves
@@ -89,6 +90,7 @@ class GroupCommit:
         self._condition = threading.Condition()
         self._next = _Batch()
         self._stopping = False
+        self._kicks: set[asyncio.AbstractEventLoop] = set()  # loops with a wake-up of the thread pending
         self._thread = threading.Thread(target=self._run, name="pigeon-group-commit", daemon=True)
         self.commits = 0
 
@@ -104,8 +106,16 @@ class GroupCommit:
                 raise RuntimeError("the group commit is stopping")
             self._next.rows.extend(rows)
             self._next.waiting.append((future, loop))
-            self._condition.notify()
+            if loop not in self._kicks:
+                self._kicks.add(loop)
+                loop.call_soon(self._kick, loop)
         return future
+
+    def _kick(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wake the thread once the loop's turn is over: every send that turn handled is in the batch."""
+        with self._condition:
+            self._kicks.discard(loop)
+            self._condition.notify()
 
     def run_job(self, job: Job) -> Future[Any]:
         """Run ``job(tx)`` in the next group transaction (in a savepoint: its failure is its own); the
