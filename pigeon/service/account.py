@@ -26,7 +26,7 @@ LIMIT_RESOURCE_TYPES = {
 @operation("DescribeAccountAttributes")
 def describe_account_attributes(ctx: Context, params: Params) -> Result:
     attributes = [{"Name": "ACCOUNT_TIER", "Value": ctx.runtime.account_tier(ctx.tx, ctx.scope.account_id)}]
-    default_protect = accounts.settings(ctx.tx, ctx.scope).get("DefaultProtectConfigurationId")
+    default_protect = accounts.setting(ctx.tx, ctx.scope, "DefaultProtectConfigurationId")
     if default_protect:
         attributes.append({"Name": "DEFAULT_PROTECT_CONFIGURATION_ID", "Value": default_protect})
     chunk, token = pagination.page_of(ctx, params, attributes, lambda a: a["Name"])

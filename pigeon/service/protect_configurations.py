@@ -41,7 +41,7 @@ def find(ctx: Context, id_or_arn: str, for_update: bool = False) -> Record:
 
 
 def account_default_id(ctx: Context) -> str | None:
-    return accounts.settings(ctx.tx, ctx.scope).get(DEFAULT_KEY)
+    return accounts.setting(ctx.tx, ctx.scope, DEFAULT_KEY)
 
 
 def effective_id(ctx: Context, protect_configuration_id: str | None, configuration_set: Record | None) -> str | None:

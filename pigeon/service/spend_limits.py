@@ -23,7 +23,7 @@ def max_limit(ctx: Context, name: str) -> int:
 
 def enforced_limit(ctx: Context, name: str) -> tuple[int, bool]:
     """The limit in force for ``name`` (whole USD per month) and whether an override set it."""
-    overrides = accounts.settings(ctx.tx, ctx.scope).get(_OVERRIDES, {})
+    overrides = accounts.setting(ctx.tx, ctx.scope, _OVERRIDES) or {}
     if name in overrides:
         return int(overrides[name]), True
     tier = ctx.runtime.account_tier(ctx.tx, ctx.scope.account_id)

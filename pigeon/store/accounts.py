@@ -37,10 +37,20 @@ def set_tier(tx: Connection, account_id: str, new_tier: str, now: float) -> None
 
 def settings(tx: Connection, scope: Scope) -> dict[str, Any]:
     """A copy of the scope's settings document (callers may change it and save it back)."""
-    data = cached(tx, "accounts", ("settings", scope.account_id, scope.region),
+    data = _settings(tx, scope)
+    return copy.deepcopy(data) if data else {}
+
+
+def setting(tx: Connection, scope: Scope, key: str) -> Any:
+    """One entry of the scope's settings document (None if unset), for reading only: not a copy."""
+    data = _settings(tx, scope)
+    return data.get(key) if data else None
+
+
+def _settings(tx: Connection, scope: Scope) -> dict[str, Any] | None:
+    return cached(tx, "accounts", ("settings", scope.account_id, scope.region),  # type: ignore[no-any-return]
                   lambda db: db.execute(_SETTINGS, {"account_id": scope.account_id, "region": scope.region})
                   .scalar_one_or_none())
-    return copy.deepcopy(data) if data else {}
 
 
 def save_settings(tx: Connection, scope: Scope, data: dict[str, Any]) -> None:
