@@ -10,7 +10,7 @@ one final event even when two workers race over an expired lease.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from operator import itemgetter
 from typing import Any
 
@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from pigeon.deliveries.events import for_events
 from pigeon.scope import Scope
-from pigeon.store.bulk import DriverStatement, dumps
+from pigeon.store.bulk import DriverStatement, dumps, loads
 from pigeon.store.engine import Store
 from pigeon.store.read_cache import add_after_commit, cached
 from pigeon.store.schema import events, messages, spend
@@ -54,10 +54,15 @@ class Message:
         return Scope(self.account_id, self.region)
 
 
-def _message(row: sa.Row) -> Message:
-    return Message(row.message_id, row.account_id, row.region, row.channel, row.status,
-                   row.origination_identity, row.destination, row.created_at, row.expires_at,
-                   row.attempts, row.claimed_by, dict(row.payload))
+_COLUMNS = [_M[column.name] for column in fields(Message)]
+"""A Message's columns, in the order of its fields (the rows ``_message`` reads)."""
+
+
+def _message(row: Sequence[Any]) -> Message:
+    (message_id, account_id, region, channel, status, origination_identity, destination, created_at, expires_at,
+     attempts, claimed_by, payload) = row
+    return Message(message_id, account_id, region, channel, status, origination_identity, destination, created_at,
+                   expires_at, attempts, claimed_by, loads(payload))
 
 
 def message_of(row: dict[str, Any]) -> Message:
@@ -84,27 +89,34 @@ def enqueue_many(tx: Connection, rows: Sequence[dict[str, Any]]) -> None:
     _INSERT.execute(tx, [(*_ROW_VALUES(row), dumps(row["payload"])) for row in rows])
 
 
-_ANY_DUE = sa.select(_M.message_id).where(_M.status.in_((QUEUED, CLAIMED)), _M.due_at <= sa.bindparam("now")).limit(1)
+def _due(limit: Any) -> sa.Select[tuple[str]]:
+    """Messages a worker may take at ``now``: queued, or claimed with an expired lease."""
+    statuses: list[sa.BindParameter[str]] = [sa.bindparam("queued", QUEUED), sa.bindparam("claimed", CLAIMED)]
+    return sa.select(_M.message_id).where(_M.status.in_(statuses), _M.due_at <= sa.bindparam("now")).limit(limit)
+
+
+_ANY_DUE = DriverStatement(_due(1), ["now"])
+_CLAIM = DriverStatement(
+    messages.update().where(_M.message_id.in_(
+        _due(sa.bindparam("limit")).order_by(_M.due_at).with_for_update(skip_locked=True).scalar_subquery()))
+    .values(status=CLAIMED, claimed_by=sa.bindparam("worker"), due_at=sa.bindparam("lease_end"),
+            updated_at=sa.bindparam("now"))
+    .returning(*_COLUMNS),
+    ["now", "limit", "worker", "lease_end"])
 
 
 def claim(store: Store, worker: str, now: float, lease_seconds: float, limit: int) -> list[Message]:
     """Take up to ``limit`` due messages (queued, or claimed with an expired lease) for ``worker``.
 
-    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim side by side. SQLite: the write
-    transaction (BEGIN IMMEDIATE) makes each claim exclusive.
+    PostgreSQL: ``FOR UPDATE SKIP LOCKED`` lets several workers claim side by side (SQLite renders no locking
+    clause). SQLite: the write transaction (BEGIN IMMEDIATE) makes each claim exclusive.
     """
     with store.transaction(write=False) as tx:  # idle workers poll with reads, never the write lock
-        if tx.execute(_ANY_DUE, {"now": now}).first() is None:
+        if not _ANY_DUE.fetch(tx, (now,)):
             return []
-    due = sa.select(_M.message_id).where(_M.status.in_((QUEUED, CLAIMED)), _M.due_at <= now)
-    due = due.order_by(_M.due_at).limit(limit)
-    if not store.is_sqlite:
-        due = due.with_for_update(skip_locked=True)
-    statement = (messages.update().where(_M.message_id.in_(due.scalar_subquery()))
-                 .values(status=CLAIMED, claimed_by=worker, due_at=now + lease_seconds, updated_at=now)
-                 .returning(*messages.c))
     with store.transaction(write=True) as tx:
-        claimed = [_message(row) for row in tx.execute(statement)]
+        rows = _CLAIM.fetch(tx, (now, limit, worker, now + lease_seconds))
+    claimed = [_message(row) for row in rows]
     return sorted(claimed, key=lambda message: message.created_at)
 
 
@@ -183,20 +195,20 @@ def _event_values(message: Message, record: dict[str, Any], now: float) -> tuple
 
 
 def get(tx: Connection, message_id: str) -> Message | None:
-    row = tx.execute(sa.select(messages).where(_M.message_id == message_id)).first()
+    row = tx.execute(sa.select(*_COLUMNS).where(_M.message_id == message_id)).first()
     return _message(row) if row is not None else None
 
 
 def get_many(tx: Connection, message_ids: Sequence[str]) -> dict[str, Message]:
     if not message_ids:
         return {}
-    rows = tx.execute(sa.select(messages).where(_M.message_id.in_(list(message_ids))))
+    rows = tx.execute(sa.select(*_COLUMNS).where(_M.message_id.in_(list(message_ids))))
     return {row.message_id: _message(row) for row in rows}
 
 
 def stale_submitted(tx: Connection, before: float, limit: int) -> list[Message]:
     """Submitted messages with no final status since ``before`` (AWS ends them UNKNOWN after 72 h)."""
-    rows = tx.execute(sa.select(messages).where(_M.status == SUBMITTED, _M.updated_at < before).limit(limit))
+    rows = tx.execute(sa.select(*_COLUMNS).where(_M.status == SUBMITTED, _M.updated_at < before).limit(limit))
     return [_message(row) for row in rows]
 
 
@@ -244,7 +256,7 @@ def list_messages(tx: Connection, criteria: dict[str, str], limit: int = 1000) -
     columns = {"account": _M.account_id, "destination": _M.destination, "origination": _M.origination_identity,
                "channel": _M.channel, "region": _M.region, "message_id": _M.message_id}
     conditions = [columns[key] == value for key, value in criteria.items() if key in columns and value]
-    rows = tx.execute(sa.select(messages).where(*conditions).order_by(_M.created_at, _M.message_id).limit(limit))
+    rows = tx.execute(sa.select(*_COLUMNS).where(*conditions).order_by(_M.created_at, _M.message_id).limit(limit))
     return [_message(row) for row in rows]
 
 
