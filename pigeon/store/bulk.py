@@ -34,7 +34,8 @@ class DriverStatement:
         name = connection.dialect.name
         rendered = self._rendered.get(name)
         if rendered is None:
-            compiled = self._statement.compile(dialect=connection.dialect, column_keys=list(self._keys))  # type: ignore[attr-defined]
+            compiled = self._statement.compile(  # type: ignore[attr-defined]
+                dialect=connection.dialect, column_keys=list(self._keys), for_executemany=True)  # no implicit RETURNING
             constants = {key: value for key, value in compiled.params.items() if key not in self._keys}
             order = compiled.positiontup if compiled.positional else None
             rendered = self._rendered[name] = (str(compiled), _parameters(self._keys, order, constants))
