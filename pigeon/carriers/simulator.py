@@ -72,7 +72,7 @@ class SimulatorCarrier:
         outcome = destinations().get(outgoing.destination, ("", "success"))[1]
         if outcome == "failure":
             return Ack(False, status="FAILED" if outgoing.channel == "VOICE" else self.failure_status)
-        rule = next((r for r in self.rules if outgoing.destination.startswith(r.prefix)), None)
+        rule = self._rule_for(outgoing.destination) if self.rules else None
         if rule is not None:
             if rule.transient:
                 raise TransientCarrierError(f"simulator rule {rule.prefix}: {rule.status}")
@@ -86,6 +86,9 @@ class SimulatorCarrier:
                 return Ack(True, carrier_id, status="INITIATED")
             self._receipts.append(Receipt(outgoing.message_id, "DELIVERED", True))
         return Ack(True, carrier_id)
+
+    def _rule_for(self, destination: str) -> Rule | None:
+        return next((rule for rule in self.rules if destination.startswith(rule.prefix)), None)
 
     def receipts(self) -> list[Receipt]:
         with self._lock:
