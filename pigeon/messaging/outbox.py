@@ -154,16 +154,17 @@ def apply_all(tx: Connection, changes: Sequence[tuple[Message, Transition]], now
     rows = [_event_values(message, record, now) for message, transition in applied for record in transition.records]
     if rows:
         _INSERT_EVENT.execute(tx, rows)
-        for_events(tx, ((message.scope, message.payload.get("ConfigurationSetName"), record)
-                        for message, transition in applied for record in transition.records), now)
-    charges: dict[tuple[Scope, str, str], int] = {}
+        for_events(tx, ((message.scope, configuration_set, record) for message, transition in applied
+                        if (configuration_set := message.payload.get("ConfigurationSetName"))
+                        for record in transition.records), now)
+    charges: dict[tuple[str, str, str, str], int] = {}
     for message, transition in applied:
         if transition.charge is not None:
             channel, month, micros = transition.charge
-            key = (message.scope, channel, month)
+            key = (message.account_id, message.region, channel, month)
             charges[key] = charges.get(key, 0) + micros
-    for (scope, channel, month), micros in charges.items():
-        add_spend(tx, scope, channel, month, micros)
+    for (account_id, region, channel, month), micros in charges.items():
+        add_spend(tx, Scope(account_id, region), channel, month, micros)
     return applied
 
 
