@@ -161,9 +161,8 @@ class Dispatcher:
             decided += self._give_up_on_silent(now)
             for sweep in self.sweeps:
                 sweep(self.store, now)
-        written = self._write(decided, receipts, now) if decided or receipts else []
-        for record, configuration_set in written:
-            self._publish(record, configuration_set)
+        if decided or receipts:
+            self._publish(self._write(decided, receipts, now))
         return len(claimed)
 
     def _take_handed(self) -> list[Message]:
@@ -240,7 +239,7 @@ class Dispatcher:
     # --- writing -----------------------------------------------------------------------------------------
 
     def _write(self, decided: list[tuple[Message, Transition]], receipts: list[Receipt],
-               now: float) -> list[tuple[dict[str, Any], str | None]]:
+               now: float) -> list[tuple[Message, Transition]]:
         """All transitions of a cycle in one transaction. A receipt for a message submitted in this very
         cycle (the simulator answers at once) is folded into that message's transition: one update for
         both, its records in order; other receipts follow the messages submitted in earlier cycles."""
@@ -261,9 +260,7 @@ class Dispatcher:
                         if r.message_id in current and current[r.message_id].status == outbox.SUBMITTED]
             return applied + outbox.apply_all(tx, followed, now)
 
-        applied = self._in_transaction(apply)
-        return [(record, message.payload.get("ConfigurationSetName"))
-                for message, transition in applied for record in transition.records]
+        return self._in_transaction(apply)
 
     def _in_transaction(self, work: Callable[[Connection], T]) -> T:
         """``work`` in the group commit's next transaction when there is one, else in a transaction of its own."""
@@ -277,13 +274,17 @@ class Dispatcher:
         with self.store.transaction(write=True) as tx:
             return work(tx)
 
-    def _publish(self, record: dict[str, Any], configuration_set: str | None) -> None:
+    def _publish(self, applied: list[tuple[Message, Transition]]) -> None:
+        """Pass each committed record to the event sink, with its message's configuration set."""
         if self.sink is None:
             return
-        try:
-            self.sink(record, configuration_set)
-        except Exception:  # noqa: BLE001 - delivery to destinations never blocks sending
-            log.exception("event sink failed for %s", record.get("messageId"))
+        for message, transition in applied:
+            configuration_set = message.payload.get("ConfigurationSetName")
+            for record in transition.records:
+                try:
+                    self.sink(record, configuration_set)
+                except Exception:  # noqa: BLE001 - delivery to destinations never blocks sending
+                    log.exception("event sink failed for %s", record.get("messageId"))
 
 
 def _follow(transition: Transition, message: Message, receipt: Receipt, now: float) -> None:

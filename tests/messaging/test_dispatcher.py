@@ -155,3 +155,18 @@ def test_a_broken_message_is_retried_later_without_stalling_the_batch(runtime: R
     assert stuck is not None
     assert (stuck.status, stuck.attempts) == ("QUEUED", 1)
     assert "Parts" in stuck.payload["LastError"]
+
+
+def test_the_sink_gets_each_committed_record_in_order_with_its_configuration_set(runtime: Runtime) -> None:
+    invoke(runtime, "CreateConfigurationSet", SCOPE, {"ConfigurationSetName": "receipts"}, "request")
+    plain, configured = _send(runtime), _send(runtime, ConfigurationSetName="receipts")
+    received: list[tuple[str, str, str | None]] = []
+
+    def sink(record: dict[str, Any], configuration_set: str | None) -> None:
+        received.append((record["messageId"], record["eventType"], configuration_set))
+        raise RuntimeError("a failing sink never fails the cycle")
+
+    dispatcher = Dispatcher(runtime.store, runtime.clock, SimulatorCarrier(), sink=sink, worker="worker")
+    assert dispatcher.run_once() == 2
+    assert received == [(plain, "TEXT_SUCCESSFUL", None), (plain, "TEXT_DELIVERED", None),
+                        (configured, "TEXT_SUCCESSFUL", "receipts"), (configured, "TEXT_DELIVERED", "receipts")]
