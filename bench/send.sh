@@ -4,7 +4,8 @@
 # draining what was accepted); the latency at half the measured load; and the server's RSS as the total
 # grows to PIGEON_BENCH_MESSAGES (default 100000; 0 skips). Needs wrk.
 # Usage: bench/send.sh [seconds per run, default 10]
-# PIGEON_DATABASE_URL=postgresql://... runs it on PostgreSQL.
+# PIGEON_DATABASE_URL=postgresql://... runs it on PostgreSQL; PIGEON_BENCH_POSTGRES=1 on a throwaway cluster
+# (bench/postgres.py: Debian's postgresql, default durability) that the script starts and removes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
@@ -12,9 +13,15 @@ duration=${1:-10}
 py=.venv/bin/python
 data=$(mktemp -d)
 free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-worker_pid=""
-cleanup() { kill $pigeon_pid $bare_pid $worker_pid 2>/dev/null || true; rm -rf "$data"; }
+worker_pid=""; postgres_pid=""
+cleanup() { kill $pigeon_pid $bare_pid $worker_pid $postgres_pid 2>/dev/null || true; rm -rf "$data"; }
 trap cleanup EXIT
+if [ "${PIGEON_BENCH_POSTGRES:-0}" = 1 ]; then
+  mkfifo "$data/postgres-url"
+  $py bench/postgres.py > "$data/postgres-url" & postgres_pid=$!
+  read -r PIGEON_DATABASE_URL < "$data/postgres-url"
+  export PIGEON_DATABASE_URL
+fi
 pigeon_port=$(free_port); bare_port=$(free_port)
 # PIGEON_BENCH_WORKER=1: the dispatcher runs in a separate `pigeon worker` process instead of inside serve.
 in_serve=true; [ "${PIGEON_BENCH_WORKER:-0}" = 1 ] && in_serve=false
@@ -47,10 +54,18 @@ with create_engine(sys.argv[1]).connect() as db:
 PY
 }
 bare=$(wrk -t1 -c16 -d"${duration}s" -s bench/request.lua "http://127.0.0.1:$bare_port/" | awk '/Requests\/sec/ {print $2}')
+# The same bare endpoint on Pigeon's own HTTP protocol (one write per response), for comparison.
+kill $bare_pid; wait $bare_pid 2>/dev/null || true
+$py bench/bare_asgi.py "$bare_port" coalescing & bare_pid=$!
+until curl -sf -X POST -d '{}' "http://127.0.0.1:$bare_port/" >/dev/null; do sleep 0.05; done
+bare_coalescing=$(wrk -t1 -c16 -d"${duration}s" -s bench/request.lua "http://127.0.0.1:$bare_port/" | awk '/Requests\/sec/ {print $2}')
+cpu_ticks() { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }  # user + system, 1/100 s
+server_ticks=$(cpu_ticks $pigeon_pid); worker_ticks=$(cpu_ticks "$worker_pid")
 start=$($py -c 'import time; print(time.time())')
 send_wrk -t1 -c16 -d"${duration}s" --latency -s bench/request.lua "http://127.0.0.1:$pigeon_port/" 2>/tmp/wrk-send-errors.txt \
   > "$data/wrk.txt"
 send=$(awk '/Requests\/sec/ {print $2}' "$data/wrk.txt")
+server_cpu=$(( ($(cpu_ticks $pigeon_pid) - server_ticks) / duration )); worker_cpu=$(( ($(cpu_ticks "$worker_pid") - worker_ticks) / duration ))
 p99=$(awk '/ 99%/ {print $2}' "$data/wrk.txt")
 read -r accepted finals < <(counts)
 at_end_of_load=$finals
@@ -77,8 +92,9 @@ while [ "$goal" -gt 0 ] && [ "$accepted" -lt "$goal" ]; do
 done
 cat <<REPORT
 date:                     $(date -u +%Y-%m-%dT%H:%MZ)   cores: $(nproc)   wrk: 1 thread, 16 connections, ${duration}s
-bare ASGI endpoint:       $bare req/s
+bare ASGI endpoint:       $bare req/s (on Pigeon's one-write protocol: $bare_coalescing req/s)
 SendTextMessage:          $send req/s ($(pct "$send" "$bare") % of bare), p99 $p99 (at full load)
+CPU at full load:         serve ${server_cpu} %$([ -n "$worker_pid" ] && echo ", worker ${worker_cpu} %") (of one core)
 accepted:                 $at_full messages; final events when the load stopped: $at_end_of_load
 accepted -> final:        all final after ${drained}s ($($py -c "print(round($at_full / $drained))") per second overall)
 half load:                $half req/s offered by 16 connections pausing ${pause_ms} ms: p50 $half_p50, p99 $half_p99

@@ -27,9 +27,12 @@ def _bin_dir() -> Path:
 
 
 class ThrowawayPostgres:
-    """initdb + pg_ctl in a temp dir, listening on loopback only; removed on stop()."""
+    """initdb + pg_ctl in a temp dir, listening on loopback only; removed on stop().
 
-    def __init__(self) -> None:
+    ``durable=False`` (tests) turns fsync off; benchmarks keep PostgreSQL's defaults."""
+
+    def __init__(self, durable: bool = False) -> None:
+        self.durable = durable
         self.bin = _bin_dir()
         self.root = Path(tempfile.mkdtemp(prefix="pigeon-pg-"))
         self.port = free_port()
@@ -47,7 +50,9 @@ class ThrowawayPostgres:
             os.chown(self.root, user.pw_uid, user.pw_gid)
         data = self.root / "data"
         self._run(self.bin / "initdb", "-D", data, "-A", "trust", "-U", "pigeon", "--no-sync", "-E", "UTF8")
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off"
         self._run(self.bin / "pg_ctl", "-D", data, "-o", options, "-l", self.root / "log", "-w", "start")
         return self
 
