@@ -249,7 +249,7 @@ class Dispatcher:
         for receipt in receipts:
             found = submitted.get(receipt.message_id)
             if found is not None and found[1].status == outbox.SUBMITTED:
-                _follow(found[1], found[0], receipt, now)
+                _follow(found[1], found[0], receipt)
             else:
                 later.append(receipt)
         def apply(tx: Connection) -> list[tuple[Message, Transition]]:
@@ -287,11 +287,13 @@ class Dispatcher:
                     log.exception("event sink failed for %s", record.get("messageId"))
 
 
-def _follow(transition: Transition, message: Message, receipt: Receipt, now: float) -> None:
-    """Extend a submit's transition with the receipt that followed it in the same cycle."""
+def _follow(transition: Transition, message: Message, receipt: Receipt) -> None:
+    """Extend a submit's transition with the receipt that followed it in the same cycle (its record is
+    the previous one's, same instant and charge, at the receipt's status)."""
     if receipt.is_final:
         transition.status = outbox.DELIVERED if receipt.status in ("DELIVERED", "COMPLETED") else outbox.FAILED
-    transition.records.append(records.record(message, receipt.status, receipt.is_final, now, receipt.description))
+    transition.records.append(records.then(transition.records[-1], message, receipt.status, receipt.is_final,
+                                           receipt.description))
 
 
 def _receipt_transition(message: Message, receipt: Receipt, now: float) -> Transition:

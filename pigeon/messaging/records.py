@@ -37,7 +37,6 @@ def record(message: Message, status: str, is_final: bool, now: float, descriptio
     Media records have the text records' shape (one part, priced per message); voice records carry fewer
     fields (no network, encoding, message type or parts) and their own status descriptions."""
     voice = message.channel == "VOICE"
-    descriptions = VOICE_DESCRIPTIONS if voice else DESCRIPTIONS
     payload = message.payload
     event: dict[str, Any] = {
         "eventType": f"{message.channel}_{status}",
@@ -57,7 +56,7 @@ def record(message: Message, status: str, is_final: bool, now: float, descriptio
         event["messageEncoding"] = payload["Encoding"]
         event["messageType"] = payload["MessageType"]
     event["messageStatus"] = status
-    event["messageStatusDescription"] = description or descriptions.get(status, status.replace("_", " ").lower())
+    event["messageStatusDescription"] = description or _description(message.channel, status)
     if payload.get("Context"):
         event["context"] = dict(payload["Context"])
     if not voice:
@@ -69,3 +68,23 @@ def record(message: Message, status: str, is_final: bool, now: float, descriptio
         event["protectConfiguration"] = {"protectConfigurationId": protect["protectConfigurationId"],
                                          "protectStatus": protect["protectStatus"]}
     return event
+
+
+def then(previous: dict[str, Any], message: Message, status: str, is_final: bool,
+         description: str = "") -> dict[str, Any]:
+    """The record of ``message`` reaching ``status`` in the same instant as its ``previous`` record, with the
+    same charge: what ``record`` builds, made as a copy of ``previous`` with the status fields replaced."""
+    event = previous.copy()
+    event["eventType"] = f"{message.channel}_{status}"
+    event["isFinal"] = is_final
+    event["messageStatus"] = status
+    event["messageStatusDescription"] = description or _description(message.channel, status)
+    for key in ("context", "protectConfiguration"):  # each record has its own
+        if key in event:
+            event[key] = dict(event[key])
+    return event
+
+
+def _description(channel: str, status: str) -> str:
+    descriptions = VOICE_DESCRIPTIONS if channel == "VOICE" else DESCRIPTIONS
+    return descriptions.get(status) or status.replace("_", " ").lower()
