@@ -16,6 +16,7 @@ from pigeon.protocol.wire import json_response
 from pigeon.runtime import Runtime
 from pigeon.service import load_families
 from pigeon.service.invoke import invoke
+from pigeon.store.checkpointer import Checkpointer
 
 Scope = dict[str, Any]
 
@@ -36,6 +37,7 @@ def build_app(runtime: Runtime) -> Any:
     admin = build_admin(runtime)
     dispatcher: Dispatcher | None = None
     delivery_worker: DeliveryWorker | None = None
+    checkpointer = Checkpointer(runtime.store)
 
     async def read_body(receive: Any) -> bytes:
         chunks = []
@@ -65,6 +67,7 @@ def build_app(runtime: Runtime) -> Any:
             while True:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
+                    checkpointer.start()
                     runtime.group_commit = GroupCommit(runtime.store, runtime.clock.now)
                     runtime.group_commit.start()
                     if runtime.settings.dispatcher:
@@ -82,6 +85,7 @@ def build_app(runtime: Runtime) -> Any:
                         runtime.group_commit.stop()
                     if delivery_worker is not None:
                         delivery_worker.stop()
+                    checkpointer.stop()
                     runtime.close()
                     await send({"type": "lifespan.shutdown.complete"})
                     return

@@ -3,6 +3,7 @@ overrides, the lease. Used by ``pigeon serve`` (a background thread) and ``pigeo
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 from typing import Any
@@ -25,14 +26,19 @@ def build_dispatcher(runtime: Any, sink: EventSink | None = None) -> Dispatcher:
 def run_worker(runtime: Any) -> int:
     """``pigeon worker``: dispatch messages and send deliveries until SIGINT or SIGTERM."""
     from pigeon.deliveries.worker import build_delivery_worker
+    from pigeon.store.checkpointer import Checkpointer
 
     dispatcher = build_dispatcher(runtime)
     delivery_worker = build_delivery_worker(runtime)
+    checkpointer = Checkpointer(runtime.store).start()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: dispatcher.request_stop())
     delivery_worker.start()
     logging.getLogger("pigeon.worker").info("worker %s dispatching", dispatcher.worker)
+    gc.collect()
+    gc.freeze()  # the service model and the process's long-lived objects: not re-scanned by every collection
     dispatcher.run()
+    checkpointer.stop()
     delivery_worker.stop()
     dispatcher.connector.close()
     return 0
