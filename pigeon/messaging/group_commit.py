@@ -8,6 +8,8 @@ is shared by all the work that arrived while the previous one ran; an idle threa
 event loop's turn that queued a send (no timer: a lone send is committed at once, and the sends that one
 turn handled share a commit instead of the first waking the thread alone). There is one writer per
 process, so sends never queue behind the dispatcher's transactions for the (SQLite) write lock.
+On PostgreSQL two threads take turns: while one waits for its commit to be flushed, the other gathers and
+writes the next batch (the dispatcher waits for each of its jobs, so its changes stay in order).
 
 When this process runs a dispatcher, new messages are inserted already claimed by it (with its lease) and
 handed to it in memory after the commit, so it need not find them with a query. A process that dies leaves
@@ -80,9 +82,9 @@ class _Batch:
 
 
 class GroupCommit:
-    """The one writing thread of a process for new messages and the dispatcher's changes."""
+    """The writing thread(s) of a process for new messages and the dispatcher's changes."""
 
-    def __init__(self, store: Store, now: Callable[[], float], max_rows: int = 2000) -> None:
+    def __init__(self, store: Store, now: Callable[[], float], max_rows: int = 2000, threads: int | None = None) -> None:
         self.store = store
         self.now = now
         self.max_rows = max_rows
@@ -91,11 +93,16 @@ class GroupCommit:
         self._next = _Batch()
         self._stopping = False
         self._kicks: set[asyncio.AbstractEventLoop] = set()  # loops with a wake-up of the thread pending
-        self._thread = threading.Thread(target=self._run, name="pigeon-group-commit", daemon=True)
+        # SQLite has one writer at a time; on PostgreSQL a second committer gathers the next batch while the
+        # first waits for its commit's WAL flush.
+        count = threads if threads is not None else (1 if store.is_sqlite else 2)
+        self._threads = [threading.Thread(target=self._run, name=f"pigeon-group-commit-{n}", daemon=True)
+                         for n in range(count)]
         self.commits = 0
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, rows: Sequence[dict[str, Any]]) -> asyncio.Future[None]:
         """Queue a request's rows; the returned future completes when they are committed."""
@@ -132,9 +139,10 @@ class GroupCommit:
         """Commit what is queued, then end the thread."""
         with self._condition:
             self._stopping = True
-            self._condition.notify()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+            self._condition.notify_all()
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout)
 
     def _run(self) -> None:
         while True:
@@ -161,7 +169,8 @@ class GroupCommit:
             for _, future in batch.jobs:
                 future.set_exception(failure)
             return
-        self.commits += 1
+        with self._condition:
+            self.commits += 1
         self._settle_requests(batch, None)
         for future, result, error in results:
             if error is None:
