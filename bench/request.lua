@@ -14,7 +14,7 @@ local pause = tonumber(os.getenv("PIGEON_DELAY_MS") or "")
 if pause then
   math.randomseed(os.time())
   function delay()
-    return math.floor(pause * (0.5 + math.random()))
+    return math.floor(pause * (0.5 + math.random()) + 0.5)
   end
 end
 local counter = 0

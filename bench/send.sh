@@ -76,7 +76,13 @@ rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$pigeon_pid/status; }
 rss_mb=$(rss)
 pct() { $py -c "print(round(100 * $1 / $2, 1))"; }
 # Half load: each of the 16 connections pauses so that together they offer half the rate measured above.
-pause_ms=$($py -c "print(max(1, round(16000 / ($send / 2)) - 3))")  # minus ~3 ms each request takes
+# A 3-second calibration run measures what a request takes at about that rate; the pause is the rest of
+# each connection's cycle.
+cycle_ms=$($py -c "print(16000 / ($send / 2))")
+pause_ms=$($py -c "print(round(max(0.5, $cycle_ms - 1.5), 2))")
+calibration=$(PIGEON_DELAY_MS=$pause_ms send_wrk -t1 -c16 -d3s -s bench/request.lua "http://127.0.0.1:$pigeon_port/" \
+  2>>/tmp/wrk-send-errors.txt | awk '/Requests\/sec/ {print $2}')
+pause_ms=$($py -c "print(round(max(0.5, $cycle_ms - (16000 / $calibration - $pause_ms)), 2))")
 PIGEON_DELAY_MS=$pause_ms send_wrk -t1 -c16 -d"${duration}s" --latency -s bench/request.lua "http://127.0.0.1:$pigeon_port/" \
   2>>/tmp/wrk-send-errors.txt > "$data/wrk-half.txt"
 half=$(awk '/Requests\/sec/ {print $2}' "$data/wrk-half.txt")
@@ -97,7 +103,7 @@ SendTextMessage:          $send req/s ($(pct "$send" "$bare") % of bare), p99 $p
 CPU at full load:         serve ${server_cpu} %$([ -n "$worker_pid" ] && echo ", worker ${worker_cpu} %") (of one core)
 accepted:                 $at_full messages; final events when the load stopped: $at_end_of_load
 accepted -> final:        all final after ${drained}s ($($py -c "print(round($at_full / $drained))") per second overall)
-half load:                $half req/s offered by 16 connections pausing ${pause_ms} ms: p50 $half_p50, p99 $half_p99
+half load:                $half req/s offered (aim: $($py -c "print(round($send / 2))")) by 16 connections pausing ${pause_ms} ms on average: p50 $half_p50, p99 $half_p99
 memory:                   $memory
 non-200 answers:          $(grep -c unexpected /tmp/wrk-send-errors.txt || true)
 REPORT
