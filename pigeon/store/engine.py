@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
 import orjson
 import sqlalchemy as sa
@@ -68,12 +69,17 @@ def _ping_idle_connections(engine: Engine) -> None:
         if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
             return
         try:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("SELECT 1")
-            cursor.close()
-            dbapi_connection.rollback()  # end the transaction the driver began for the ping
+            ping(dbapi_connection)
         except Exception as error:  # noqa: BLE001 - whatever the driver raises, the connection is unusable
             raise sa.exc.DisconnectionError() from error
+
+
+def ping(dbapi_connection: Any) -> None:
+    """One round trip on a driver connection, leaving no transaction open; raises if it is unusable."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SELECT 1")
+    cursor.close()
+    dbapi_connection.rollback()  # end the transaction the driver began for the ping
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -124,11 +130,13 @@ class Store:
         migrate(self.engine)
 
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back when it raises.
+    def transaction(self, write: bool = True, connection: Connection | None = None) -> Iterator[Connection]:
+        """One transaction: committed when the block ends, rolled back when it raises; on ``connection`` (a
+        connection its owner keeps between transactions) or on one from the pool.
 
         A transaction that changed configuration bumps the change counter after its commit."""
-        with self._write_lock if write else nullcontext(), self.engine.connect() as connection:
+        connected = nullcontext(connection) if connection is not None else self.engine.connect()
+        with self._write_lock if write else nullcontext(), connected as connection:
             if write:
                 connection = connection.execution_options(pigeon_write=True)
             info = connection.info

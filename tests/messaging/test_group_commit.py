@@ -4,10 +4,12 @@ handed to the local dispatcher already claimed, and stored QUEUED for any worker
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from pigeon.carriers.simulator import SimulatorCarrier
 from pigeon.clock import Clock
@@ -18,6 +20,8 @@ from pigeon.messaging.group_commit import GroupCommit
 from pigeon.runtime import Runtime
 from pigeon.scope import Scope
 from pigeon.settings import Settings
+from pigeon.store import engine
+from pigeon.store.engine import Store
 
 SCOPE = Scope("111122223333", "us-east-1")
 
@@ -84,3 +88,37 @@ def test_a_long_backlog_leaves_new_messages_queued_in_the_store(runtime: Runtime
         group.stop()
     assert status == (outbox.QUEUED, None)
     assert len(dispatcher._handed) == 20
+
+
+def _backend_pid(group: GroupCommit) -> int:
+    return group.run_job(lambda tx: tx.exec_driver_sql("SELECT pg_backend_pid()").scalar()).result(10)
+
+
+def _kill(postgres, pid: int) -> None:  # type: ignore[no-untyped-def]
+    killer = sa.create_engine(postgres.create_database(f"pigeon_killer_{pid}").replace(
+        "postgresql://", "postgresql+psycopg://"))
+    with killer.connect() as connection:
+        assert connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    killer.dispose()
+
+
+@pytest.mark.parametrize("idle_ping", [True, False])
+def test_a_committer_whose_kept_connection_died_reconnects(postgres, monkeypatch, idle_ping: bool) -> None:  # type: ignore[no-untyped-def]
+    """Each committer keeps its connection between commits; on PostgreSQL one idle past the threshold is
+    pinged first (the next commit works), else the commit that finds it dead fails and the next reconnects."""
+    monkeypatch.setattr(engine, "PING_AFTER_IDLE_SECONDS", 0.05 if idle_ping else 60)
+    store = Store(postgres.create_database(f"pigeon_kept_connection_{idle_ping}"))
+    group = GroupCommit(store, time.time, threads=1)
+    group.start()
+    try:
+        first = _backend_pid(group)
+        assert _backend_pid(group) == first  # kept, not checked out anew
+        _kill(postgres, first)
+        time.sleep(0.2)
+        if not idle_ping:
+            with pytest.raises(sa.exc.OperationalError):
+                _backend_pid(group)
+        assert _backend_pid(group) not in (first, None)
+    finally:
+        group.stop()
+        store.dispose()
