@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources as package_data
 from typing import Any
 
@@ -73,5 +73,10 @@ def price_of(channel: str, iso_country: str, number_type: str, message_type: str
 
 def month_of(timestamp: float) -> str:
     """The calendar month (UTC) spend is booked in: ``YYYY-MM``."""
-    moment = time.gmtime(timestamp)
+    return _month_of_hour(int(timestamp // 3600))  # a month always begins on the hour
+
+
+@lru_cache(maxsize=64)
+def _month_of_hour(hour: int) -> str:
+    moment = time.gmtime(hour * 3600)
     return f"{moment.tm_year:04d}-{moment.tm_mon:02d}"
