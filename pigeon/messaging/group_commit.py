@@ -6,8 +6,8 @@ everything queued since its last commit in one transaction, then wakes the waiti
 answer with their MessageId: every MessageId a client receives is durable. Under load the cost of a commit
 is shared by all the work that arrived while the previous one ran; an idle thread is woken at the end of the
 event loop's turn that queued a send (no timer: a lone send is committed at once, and the sends that one
-turn handled share a commit instead of the first waking the thread alone). There is one writer per
-process, so sends never queue behind the dispatcher's transactions for the (SQLite) write lock.
+turn handled share a commit instead of the first waking the thread alone). On SQLite there is one writer
+per process, so sends never queue behind the dispatcher's transactions for the write lock.
 On PostgreSQL two threads take turns: while one waits for its commit to be flushed, the other gathers and
 writes the next batch (the dispatcher waits for each of its jobs, so its changes stay in order).
 
@@ -139,7 +139,7 @@ class GroupCommit:
         return future
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Commit what is queued, then end the thread."""
+        """Commit what is queued, then end the threads."""
         with self._condition:
             self._stopping = True
             self._condition.notify_all()
