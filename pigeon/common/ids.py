@@ -19,16 +19,19 @@ def new(prefix: str) -> str:
 
 def new_uuid() -> str:
     """A random (version 4) UUID string, as AWS uses for message ids and request ids."""
-    h = f"{_bits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    return _uuid(f"{_bits(128):032x}", "4")
 
 
 def new_time_ordered_uuid() -> str:
     """A version 7 UUID (RFC 9562): 48 bits of Unix milliseconds, then random bits. Message ids are keys of
     the busiest indexes; ids that grow with time are inserted at the end of an index, not into random pages
     (which, committed in small groups, would write several pages per message)."""
-    h = f"{int(time.time() * 1000) & 0xFFFFFFFFFFFF:012x}{_bits(80):020x}"
-    return f"{h[:8]}-{h[8:12]}-7{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    return _uuid(f"{int(time.time() * 1000) & 0xFFFFFFFFFFFF:012x}{_bits(80):020x}", "7")
+
+
+def _uuid(h: str, version: str) -> str:
+    """32 hex digits laid out as a UUID of ``version`` (RFC 9562 variant bits)."""
+    return f"{h[:8]}-{h[8:12]}-{version}{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 request_id = new_uuid

@@ -19,7 +19,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection
@@ -62,10 +61,6 @@ class DispatchConfig:
     retry_base_seconds: float = 1.0
     retry_max_seconds: float = 300.0
     mps: dict[str, Any] | None = None
-
-
-_month_of = lru_cache(maxsize=1)(pricing.month_of)
-"""The month a charge is booked in: the same for every message of a cycle (they share its ``now``)."""
 
 
 def worker_name() -> str:
@@ -219,7 +214,7 @@ class Dispatcher:
 
     def _acked(self, base: Transition, message: Message, ack: Ack, now: float) -> Transition:
         base.attempted = True
-        base.charge = (message.channel, _month_of(now),
+        base.charge = (message.channel, pricing.month_of(now),
                        message.payload["PriceMicros"] + message.payload["CarrierFeeMicros"])
         if ack.accepted:
             base.status = outbox.SUBMITTED

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -16,15 +17,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+from pigeon.store.bulk import dumps
 from pigeon.store.changes import CHANGED, beside_database, counter_for
 from pigeon.store.read_cache import ADDED, GENERATION, ReadCache
 from pigeon.store.write_lock import WriteLock
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def _json_dumps(value: object) -> str:
-    return orjson.dumps(value).decode()
+log = logging.getLogger("pigeon.store")
 
 
 def normalize_url(url: str) -> str:
@@ -39,11 +38,11 @@ def create_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(
-            url, json_serializer=_json_dumps, json_deserializer=orjson.loads, connect_args={"timeout": 30}
+            url, json_serializer=dumps, json_deserializer=orjson.loads, connect_args={"timeout": 30}
         )
         _tune_sqlite(engine)
         return engine
-    engine = sa.create_engine(url, json_serializer=_json_dumps, json_deserializer=orjson.loads, pool_size=10)
+    engine = sa.create_engine(url, json_serializer=dumps, json_deserializer=orjson.loads, pool_size=10)
     _ping_idle_connections(engine)
     return engine
 
@@ -65,21 +64,23 @@ def _ping_idle_connections(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "checkout")
     def on_checkout(dbapi_connection, record, _proxy):  # type: ignore[no-untyped-def]
-        idle_since = record.info.get("pigeon_idle_since")
-        if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
-            return
-        try:
-            ping(dbapi_connection)
-        except Exception as error:  # noqa: BLE001 - whatever the driver raises, the connection is unusable
-            raise sa.exc.DisconnectionError() from error
+        if not _alive_after_idle(dbapi_connection, record.info.get("pigeon_idle_since")):
+            raise sa.exc.DisconnectionError()
 
 
-def ping(dbapi_connection: Any) -> None:
-    """One round trip on a driver connection, leaving no transaction open; raises if it is unusable."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("SELECT 1")
-    cursor.close()
-    dbapi_connection.rollback()  # end the transaction the driver began for the ping
+def _alive_after_idle(dbapi_connection: Any, idle_since: float | None) -> bool:
+    """False for a connection that sat idle past ``PING_AFTER_IDLE_SECONDS`` and fails a ping (one round
+    trip, leaving no transaction open); a recently used one is taken as alive without a ping."""
+    if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return True
+    try:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+        dbapi_connection.rollback()  # end the transaction the driver began for the ping
+    except Exception:  # noqa: BLE001 - whatever the driver raises, the connection is unusable
+        return False
+    return True
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -150,8 +151,45 @@ class Store:
             for key, amount in info.pop(ADDED, ()):
                 self.cache.add(key, amount)
 
+    def kept_connection(self) -> KeptConnection:
+        """A connection for one thread to keep between its transactions (``transaction(connection=...)``)."""
+        return KeptConnection(self.engine, check_idle=not self.is_sqlite)
+
     def dispose(self) -> None:
         self.engine.dispose()
         self.changes.close()
         if isinstance(self._write_lock, WriteLock):
             self._write_lock.close()
+
+
+class KeptConnection:
+    """A connection its owner keeps from transaction to transaction instead of checking one out of the pool
+    each time (a checkout costs more than a short commit). Like the pool, it checks a connection that sat
+    idle before handing it out (PostgreSQL), and replaces one that is dead or whose transaction failed."""
+
+    def __init__(self, engine: Engine, check_idle: bool) -> None:
+        self._engine = engine
+        self._check_idle = check_idle
+        self._connection: Connection | None = None
+        self._used_at = 0.0
+
+    def get(self) -> Connection:
+        connection = self._connection
+        if (connection is not None and self._check_idle
+                and not _alive_after_idle(connection.connection.dbapi_connection, self._used_at)):
+            connection.invalidate()
+            self.release()
+            connection = None
+        if connection is None:
+            connection = self._connection = self._engine.connect()
+        self._used_at = time.monotonic()
+        return connection
+
+    def release(self) -> None:
+        """Give the connection back to the pool; ``get`` takes a fresh one (call it after a failure)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - a broken connection is discarded either way
+                log.warning("closing a kept connection failed", exc_info=True)
