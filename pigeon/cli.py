@@ -109,6 +109,7 @@ def serve(settings: Settings) -> int:
     uvicorn.run(
         app, host=settings.host, port=settings.port, log_level=settings.log_level,
         access_log=False, loop="uvloop", http=CoalescingHttpToolsProtocol, lifespan="on",
+        proxy_headers=False,  # Pigeon reads no client address: no X-Forwarded-* rewriting on every request
     )
     return 0
 

@@ -92,15 +92,17 @@ class GroupCommit:
         self._condition = threading.Condition()
         self._next = _Batch()
         self._stopping = False
-        self._kicks: set[asyncio.AbstractEventLoop] = set()  # loops with a wake-up of the thread pending
+        self._turns: dict[asyncio.AbstractEventLoop, _Batch] = {}  # each loop's sends of its current turn
         # SQLite has one writer at a time; on PostgreSQL a second committer gathers the next batch while the
         # first waits for its commit's WAL flush.
         count = threads if threads is not None else (1 if store.is_sqlite else 2)
         self._threads = [threading.Thread(target=self._run, name=f"pigeon-group-commit-{n}", daemon=True)
                          for n in range(count)]
         self.commits = 0
+        self._running = 0  # threads that have not ended (under the condition)
 
     def start(self) -> None:
+        self._running = len(self._threads)
         for thread in self._threads:
             thread.start()
 
@@ -108,21 +110,30 @@ class GroupCommit:
         """Queue a request's rows; the returned future completes when they are committed."""
         loop = asyncio.get_running_loop()  # RuntimeError outside an event loop: the caller commits itself
         future: asyncio.Future[None] = loop.create_future()
-        with self._condition:
+        turn = self._turns.get(loop)
+        if turn is None:  # the turn's first send: no lock until the turn hands its batch over
             if self._stopping:
                 raise RuntimeError("the group commit is stopping")
-            self._next.rows.extend(rows)
-            self._next.waiting.append((future, loop))
-            if loop not in self._kicks:
-                self._kicks.add(loop)
-                loop.call_soon(self._kick, loop)
+            turn = self._turns[loop] = _Batch()
+            loop.call_soon(self._kick, loop)
+        turn.rows.extend(rows)
+        turn.waiting.append((future, loop))
         return future
 
     def _kick(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Wake the thread once the loop's turn is over: every send that turn handled is in the batch."""
+        """Hand the loop's turn to the thread once the turn is over: every send it handled shares a batch."""
+        turn = self._turns.pop(loop)
         with self._condition:
-            self._kicks.discard(loop)
-            self._condition.notify()
+            if self._running:
+                self._next.rows.extend(turn.rows)
+                self._next.waiting.extend(turn.waiting)
+                self._condition.notify()
+                return
+        connection = self.store.kept_connection()  # the threads have ended (stopping): commit here
+        try:
+            self._commit(turn, connection)
+        finally:
+            connection.release()
 
     def run_job(self, job: Job) -> Future[Any]:
         """Run ``job(tx)`` in the next group transaction (in a savepoint: its failure is its own); the
@@ -152,6 +163,7 @@ class GroupCommit:
                     while not self._next and not self._stopping:
                         self._condition.wait()
                     if not self._next:
+                        self._running -= 1
                         return
                     batch, self._next = self._next, _Batch()
                 self._commit(batch, connection)

@@ -90,6 +90,38 @@ def test_a_long_backlog_leaves_new_messages_queued_in_the_store(runtime: Runtime
     assert len(dispatcher._handed) == 20
 
 
+def test_the_sends_of_one_loop_turn_share_one_commit(runtime: Runtime) -> None:
+    group = GroupCommit(runtime.store, runtime.clock.now)
+    group.start()
+    rows = [_row(runtime.clock.now()) for _ in range(12)]
+
+    async def one_turn() -> None:
+        await asyncio.gather(*[group.submit([row]) for row in rows])  # all submitted before the turn ends
+
+    try:
+        asyncio.run(one_turn())
+    finally:
+        group.stop()
+    assert group.commits == 1
+    assert [_status(runtime, row["message_id"]) for row in rows] == [(outbox.QUEUED, None)] * 12
+
+
+def test_a_turn_that_ends_after_the_threads_stopped_is_committed_by_the_loop(runtime: Runtime) -> None:
+    group = GroupCommit(runtime.store, runtime.clock.now)
+    group.start()
+    rows = [_row(runtime.clock.now()) for _ in range(3)]
+
+    async def submit_then_stop() -> None:
+        futures = [group.submit([row]) for row in rows]
+        group.stop()  # the threads end before this turn hands its batch over
+        await asyncio.wait_for(asyncio.gather(*futures), 10)
+        assert [_status(runtime, row["message_id"]) for row in rows] == [(outbox.QUEUED, None)] * 3
+        with pytest.raises(RuntimeError):
+            group.submit([_row(runtime.clock.now())])  # a new turn after stopping: the caller commits itself
+
+    asyncio.run(submit_then_stop())
+
+
 def _backend_pid(group: GroupCommit) -> int:
     return group.run_job(lambda tx: tx.exec_driver_sql("SELECT pg_backend_pid()").scalar()).result(10)
 
