@@ -4,12 +4,14 @@
 # draining what was accepted); the latency at half the measured load; and the server's RSS as the total
 # grows to PIGEON_BENCH_MESSAGES (default 100000; 0 skips). Needs wrk.
 # Usage: bench/send.sh [seconds per run, default 10]
+# PIGEON_BENCH_CONNECTIONS=N: wrk's connections to both endpoints (default 16).
 # PIGEON_DATABASE_URL=postgresql://... runs it on PostgreSQL; PIGEON_BENCH_POSTGRES=1 on a throwaway cluster
 # (bench/postgres.py: Debian's postgresql, default durability) that the script starts and removes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
 duration=${1:-10}
+connections=${PIGEON_BENCH_CONNECTIONS:-16}  # wrk connections, for both endpoints
 py=.venv/bin/python
 data=$(mktemp -d)
 free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -53,16 +55,16 @@ with create_engine(sys.argv[1]).connect() as db:
           db.exec_driver_sql("select count(*) from events where is_final").scalar())
 PY
 }
-bare=$(wrk -t1 -c16 -d"${duration}s" -s bench/request.lua "http://127.0.0.1:$bare_port/" | awk '/Requests\/sec/ {print $2}')
+bare=$(wrk -t1 -c$connections -d"${duration}s" -s bench/request.lua "http://127.0.0.1:$bare_port/" | awk '/Requests\/sec/ {print $2}')
 # The same bare endpoint on Pigeon's own HTTP protocol (one write per response), for comparison.
 kill $bare_pid; wait $bare_pid 2>/dev/null || true
 $py bench/bare_asgi.py "$bare_port" coalescing & bare_pid=$!
 until curl -sf -X POST -d '{}' "http://127.0.0.1:$bare_port/" >/dev/null; do sleep 0.05; done
-bare_coalescing=$(wrk -t1 -c16 -d"${duration}s" -s bench/request.lua "http://127.0.0.1:$bare_port/" | awk '/Requests\/sec/ {print $2}')
+bare_coalescing=$(wrk -t1 -c$connections -d"${duration}s" -s bench/request.lua "http://127.0.0.1:$bare_port/" | awk '/Requests\/sec/ {print $2}')
 cpu_ticks() { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }  # user + system, 1/100 s
 server_ticks=$(cpu_ticks $pigeon_pid); worker_ticks=$(cpu_ticks "$worker_pid")
 start=$($py -c 'import time; print(time.time())')
-send_wrk -t1 -c16 -d"${duration}s" --latency -s bench/request.lua "http://127.0.0.1:$pigeon_port/" 2>/tmp/wrk-send-errors.txt \
+send_wrk -t1 -c$connections -d"${duration}s" --latency -s bench/request.lua "http://127.0.0.1:$pigeon_port/" 2>/tmp/wrk-send-errors.txt \
   > "$data/wrk.txt"
 send=$(awk '/Requests\/sec/ {print $2}' "$data/wrk.txt")
 server_cpu=$(( ($(cpu_ticks $pigeon_pid) - server_ticks) / duration )); worker_cpu=$(( ($(cpu_ticks "$worker_pid") - worker_ticks) / duration ))
@@ -75,15 +77,15 @@ drained=$($py -c "import time; print(round(time.time() - $start, 2))")
 rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$pigeon_pid/status; }
 rss_mb=$(rss)
 pct() { $py -c "print(round(100 * $1 / $2, 1))"; }
-# Half load: each of the 16 connections pauses so that together they offer half the rate measured above.
+# Half load: each of the connections pauses so that together they offer half the rate measured above.
 # A 3-second calibration run measures what a request takes at about that rate; the pause is the rest of
 # each connection's cycle.
-cycle_ms=$($py -c "print(16000 / ($send / 2))")
+cycle_ms=$($py -c "print($connections * 1000 / ($send / 2))")
 pause_ms=$($py -c "print(round(max(0.5, $cycle_ms - 1.5), 2))")
-calibration=$(PIGEON_DELAY_MS=$pause_ms send_wrk -t1 -c16 -d3s -s bench/request.lua "http://127.0.0.1:$pigeon_port/" \
+calibration=$(PIGEON_DELAY_MS=$pause_ms send_wrk -t1 -c$connections -d3s -s bench/request.lua "http://127.0.0.1:$pigeon_port/" \
   2>>/tmp/wrk-send-errors.txt | awk '/Requests\/sec/ {print $2}')
-pause_ms=$($py -c "print(round(max(0.5, $cycle_ms - (16000 / $calibration - $pause_ms)), 2))")
-PIGEON_DELAY_MS=$pause_ms send_wrk -t1 -c16 -d"${duration}s" --latency -s bench/request.lua "http://127.0.0.1:$pigeon_port/" \
+pause_ms=$($py -c "print(round(max(0.5, $cycle_ms - ($connections * 1000 / $calibration - $pause_ms)), 2))")
+PIGEON_DELAY_MS=$pause_ms send_wrk -t1 -c$connections -d"${duration}s" --latency -s bench/request.lua "http://127.0.0.1:$pigeon_port/" \
   2>>/tmp/wrk-send-errors.txt > "$data/wrk-half.txt"
 half=$(awk '/Requests\/sec/ {print $2}' "$data/wrk-half.txt")
 half_p50=$(awk '/ 50%/ {print $2}' "$data/wrk-half.txt"); half_p99=$(awk '/ 99%/ {print $2}' "$data/wrk-half.txt")
@@ -92,18 +94,18 @@ goal=${PIGEON_BENCH_MESSAGES:-100000}
 memory="RSS ${rss_mb} MB at $accepted messages"
 read -r accepted finals < <(counts)
 while [ "$goal" -gt 0 ] && [ "$accepted" -lt "$goal" ]; do
-  send_wrk -t1 -c16 -d10s -s bench/request.lua "http://127.0.0.1:$pigeon_port/" >/dev/null 2>>/tmp/wrk-send-errors.txt
+  send_wrk -t1 -c$connections -d10s -s bench/request.lua "http://127.0.0.1:$pigeon_port/" >/dev/null 2>>/tmp/wrk-send-errors.txt
   read -r accepted finals < <(counts)
   memory="$memory, $(rss) MB at $accepted"
 done
 cat <<REPORT
-date:                     $(date -u +%Y-%m-%dT%H:%MZ)   cores: $(nproc)   wrk: 1 thread, 16 connections, ${duration}s
+date:                     $(date -u +%Y-%m-%dT%H:%MZ)   cores: $(nproc)   wrk: 1 thread, $connections connections, ${duration}s
 bare ASGI endpoint:       $bare req/s (on Pigeon's one-write protocol: $bare_coalescing req/s)
 SendTextMessage:          $send req/s ($(pct "$send" "$bare") % of bare), p99 $p99 (at full load)
 CPU at full load:         serve ${server_cpu} %$([ -n "$worker_pid" ] && echo ", worker ${worker_cpu} %") (of one core)
 accepted:                 $at_full messages; final events when the load stopped: $at_end_of_load
 accepted -> final:        all final after ${drained}s ($($py -c "print(round($at_full / $drained))") per second overall)
-half load:                $half req/s offered (aim: $($py -c "print(round($send / 2))")) by 16 connections pausing ${pause_ms} ms on average: p50 $half_p50, p99 $half_p99
+half load:                $half req/s offered (aim: $($py -c "print(round($send / 2))")) by $connections connections pausing ${pause_ms} ms on average: p50 $half_p50, p99 $half_p99
 memory:                   $memory
 non-200 answers:          $(grep -c unexpected /tmp/wrk-send-errors.txt || true)
 REPORT

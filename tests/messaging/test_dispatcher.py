@@ -84,6 +84,52 @@ def test_expired_lease_goes_to_another_worker_and_the_late_result_is_dropped(run
     assert [e["eventType"] for e in _final_events(runtime, message_id)] == ["TEXT_DELIVERED"]
 
 
+def _stored(runtime: Runtime, message_id: str) -> outbox.Message:
+    with runtime.store.transaction(write=False) as tx:
+        message = outbox.get(tx, message_id)
+    assert message is not None
+    return message
+
+
+def test_a_batch_of_transitions_changes_each_row_as_its_own_transition_says(runtime: Runtime) -> None:
+    ids = [_send(runtime) for _ in range(4)]
+    claimed = outbox.claim(runtime.store, "worker-a", runtime.clock.now(), 30, 10)
+    dispatcher = _dispatcher(runtime, "worker-a")
+    changes = [(message, dispatcher._decide(message, runtime.clock.now())) for message in claimed]
+    changes[0][1].status, changes[0][1].due_at = outbox.QUEUED, runtime.clock.now() + 99  # one retried later
+    with runtime.store.transaction() as tx:
+        applied = outbox.apply_all(tx, changes, runtime.clock.now())
+    assert [transition.message_id for _, transition in applied] == [m.message_id for m in claimed]
+    assert sorted(m.message_id for m in claimed) == sorted(ids)
+    for message, transition in changes:
+        stored = _stored(runtime, message.message_id)
+        assert (stored.status, stored.attempts) == (transition.status, 1)
+        assert stored.payload["CarrierMessageId"] == transition.payload_changes["CarrierMessageId"]
+    retried = _stored(runtime, claimed[0].message_id)
+    assert retried.status == outbox.QUEUED
+    with runtime.store.transaction(write=False) as tx:
+        due = tx.execute(schema.messages.select().where(schema.messages.c.message_id == retried.message_id)).one()
+    assert due.due_at == pytest.approx(runtime.clock.now() + 99)
+
+
+def test_a_batch_applies_only_the_transitions_whose_row_is_still_as_expected(runtime: Runtime) -> None:
+    ids = [_send(runtime) for _ in range(5)]
+    claimed = outbox.claim(runtime.store, "worker-a", runtime.clock.now(), 30, 10)
+    runtime.clock.advance(31)
+    [taken] = outbox.claim(runtime.store, "worker-b", runtime.clock.now(), 30, 1)  # its lease ran out
+    late = _dispatcher(runtime, "worker-a")
+    changes = [(message, late._decide(message, runtime.clock.now())) for message in claimed]
+    with runtime.store.transaction() as tx:
+        applied = outbox.apply_all(tx, changes, runtime.clock.now())
+    assert {transition.message_id for _, transition in applied} == set(ids) - {taken.message_id}
+    assert (_stored(runtime, taken.message_id).status, _stored(runtime, taken.message_id).claimed_by) == (
+        outbox.CLAIMED, "worker-b")
+    assert _stored(runtime, taken.message_id).attempts == 0
+    with runtime.store.transaction(write=False) as tx:
+        events = outbox.list_events(tx, None, ids)
+    assert {event["messageId"] for event in events} == set(ids) - {taken.message_id}
+
+
 def test_submitted_message_without_receipt_ends_unknown_after_72_hours(runtime: Runtime) -> None:
     message_id = _send(runtime)
     dispatcher = _dispatcher(runtime, "worker", SilentSmsc())
