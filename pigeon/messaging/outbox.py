@@ -74,7 +74,7 @@ def message_of(row: dict[str, Any]) -> Message:
 
 _MESSAGE_KEYS = ("message_id", "account_id", "region", "channel", "status", "origination_identity", "destination",
                  "created_at", "due_at", "expires_at", "attempts", "claimed_by", "updated_at", "payload")
-_INSERT = DriverStatement(messages.insert(), _MESSAGE_KEYS, multirow=True)
+_INSERT = DriverStatement(messages.insert(), _MESSAGE_KEYS)
 _ROW_VALUES = itemgetter(*_MESSAGE_KEYS[:-1])
 
 
@@ -143,8 +143,7 @@ _GUARDED_UPDATE = DriverStatement(messages.update().where(
          attempts=_M.attempts + sa.bindparam("attempted"), payload=sa.bindparam("payload", type_=messages.c.payload.type)),
     ["b_message_id", "b_expected", "b_claimed_by", "status", "due_at", "updated_at", "attempted", "payload"])
 _INSERT_EVENT = DriverStatement(events.insert().values(published_at=sa.null()), [
-    "account_id", "region", "message_id", "event_type", "is_final", "configuration_set", "created_at", "record"],
-    multirow=True)
+    "account_id", "region", "message_id", "event_type", "is_final", "configuration_set", "created_at", "record"])
 """Events are written unpublished: NULL in the SQL, not a parameter (sqlite3 adapts None slowly)."""
 
 

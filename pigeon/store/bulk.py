@@ -17,27 +17,17 @@ import orjson
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
 
-_MAX_GROUPS = 256
-"""VALUES groups per statement at most (SQLite takes up to 32,766 parameters a statement)."""
-
 Values = tuple[Any, ...]
 """One execution's parameters, in the statement's ``keys`` order."""
 
 
 class DriverStatement:
-    def __init__(self, statement: Executable, keys: Sequence[str], multirow: bool = False) -> None:
+    def __init__(self, statement: Executable, keys: Sequence[str]) -> None:
         """``keys``: the parameters each execution supplies, in the order of its values (for an INSERT, the
-        columns it sets); the statement's other parameters keep the values it was built with.
-
-        ``multirow`` (a plain INSERT): on SQLite, many rows go in as few statements with many VALUES groups
-        instead of one step per row. The driver releases the interpreter lock around every step, and a
-        thread that gives it up mid-batch waits for it again behind the serving thread (up to the switch
-        interval, 5 ms) once per row."""
+        columns it sets); the statement's other parameters keep the values it was built with."""
         self._statement = statement
         self._keys = tuple(keys)
-        self._multirow = multirow
         self._rendered: dict[str, tuple[str, Callable[[Values], Any]]] = {}
-        self._grouped: dict[int, str] = {}
 
     def _render(self, connection: Connection) -> tuple[str, Callable[[Values], Any]]:
         """(SQL, what turns values into the driver's parameters: a tuple or a dict, as its paramstyle wants)."""
@@ -52,32 +42,11 @@ class DriverStatement:
         return rendered
 
     def execute(self, connection: Connection, rows: Sequence[Values]) -> int:
-        """Run the statement once per row (one driver executemany, or a few multi-row INSERTs); returns the
-        rows affected in all."""
+        """Run the statement once per row (one driver executemany); returns the rows affected in all."""
         if not rows:
             return 0
         sql, parameters = self._render(connection)
-        if self._multirow and len(rows) > 1 and connection.dialect.paramstyle == "qmark":
-            return self._execute_grouped(connection, sql, [parameters(row) for row in rows])
         return int(connection.exec_driver_sql(sql, [parameters(row) for row in rows]).rowcount)
-
-    def _execute_grouped(self, connection: Connection, sql: str, rows: list[Any]) -> int:
-        """The rows in chunks of at most ``_MAX_GROUPS``, each chunk one INSERT with a VALUES group per row."""
-        width = len(rows[0])
-        affected, start = 0, 0
-        while start < len(rows):
-            size = min(_MAX_GROUPS, len(rows) - start)
-            grouped = self._grouped.get(size)
-            if grouped is None:
-                head, _, group = sql.partition(" VALUES ")
-                assert group.startswith("(") and group.endswith(")"), "multirow is for plain INSERTs"
-                grouped = self._grouped[size] = f"{head} VALUES {', '.join([group] * size)}"
-            chunk = rows[start:start + size]
-            flat = tuple(value for row in chunk for value in row)
-            assert len(flat) == width * size
-            affected += int(connection.exec_driver_sql(grouped, flat).rowcount)
-            start += size
-        return affected
 
     def fetch(self, connection: Connection, values: Values) -> Sequence[Any]:
         """Run the statement once; returns its rows (the driver's values, no type processing)."""
