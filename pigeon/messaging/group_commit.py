@@ -4,9 +4,10 @@ A send whose admission needed no write (the usual case: its reads came from the 
 outbox row here and waits; the dispatcher queues its status changes (as a job). One thread commits
 everything queued since its last commit in one transaction, then wakes the waiting requests, which only now
 answer with their MessageId: every MessageId a client receives is durable. Under load the cost of a commit
-is shared by all the work that arrived while the previous one ran; an idle thread is woken at the end of the
-event loop's turn that queued a send (no timer: a lone send is committed at once, and the sends that one
-turn handled share a commit instead of the first waking the thread alone). On SQLite there is one writer
+is shared by all the work that arrived while the previous one ran. The sends of one event-loop turn gather
+on the loop (no lock) and join the batch together when the turn is over, waking an idle thread then (no
+timer: a lone send is committed at once, and the sends that one turn handled share a commit instead of the
+first waking the thread alone); a turn that ends after the threads have stopped is committed by the loop. On SQLite there is one writer
 per process, so sends never queue behind the dispatcher's transactions for the write lock.
 On PostgreSQL two threads take turns: while one waits for its commit to be flushed, the other gathers and
 writes the next batch (the dispatcher waits for each of its jobs, so its changes stay in order).
