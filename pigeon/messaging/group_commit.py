@@ -7,8 +7,9 @@ answer with their MessageId: every MessageId a client receives is durable. Under
 is shared by all the work that arrived while the previous one ran. The sends of one event-loop turn gather
 on the loop (no lock) and join the batch together when the turn is over, waking an idle thread then (no
 timer: a lone send is committed at once, and the sends that one turn handled share a commit instead of the
-first waking the thread alone); a turn that ends after the threads have stopped is committed by the loop. On SQLite there is one writer
-per process, so sends never queue behind the dispatcher's transactions for the write lock.
+first waking the thread alone); a turn that ends after the threads have stopped is committed by the loop.
+On SQLite there is one writer per process, so sends never queue behind the dispatcher's transactions for
+the write lock.
 On PostgreSQL two threads take turns: while one waits for its commit to be flushed, the other gathers and
 writes the next batch (the dispatcher waits for each of its jobs, so its changes stay in order).
 
@@ -85,10 +86,9 @@ class _Batch:
 class GroupCommit:
     """The writing thread(s) of a process for new messages and the dispatcher's changes."""
 
-    def __init__(self, store: Store, now: Callable[[], float], max_rows: int = 2000, threads: int | None = None) -> None:
+    def __init__(self, store: Store, now: Callable[[], float], threads: int | None = None) -> None:
         self.store = store
         self.now = now
-        self.max_rows = max_rows
         self.receiver: Receiver | None = None
         self._condition = threading.Condition()
         self._next = _Batch()
