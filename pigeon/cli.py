@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from pigeon import cpu_affinity
 from pigeon.settings import ACCOUNT_TIERS, Settings, load_settings
 
 
@@ -89,7 +92,19 @@ def _inbound(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    return load_settings(vars(args), config_file=getattr(args, "config", None))
+    """The settings of this command; a bad value or file ends the command with one line saying what is wrong."""
+    try:
+        return load_settings(vars(args), config_file=getattr(args, "config", None))
+    except (ValueError, OSError, yaml.YAMLError) as error:
+        raise SystemExit(f"pigeon: {error}") from None
+
+
+def _pin_cpu(settings: Settings) -> None:
+    """Keep this process on one CPU (``cpu_affinity``); a CPU it may not use ends the command."""
+    try:
+        cpu_affinity.apply(settings.cpu_affinity)
+    except (ValueError, OSError) as error:
+        raise SystemExit(f"pigeon: {error}") from None
 
 
 def serve(settings: Settings) -> int:
@@ -100,6 +115,7 @@ def serve(settings: Settings) -> int:
     from pigeon.runtime import Runtime
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _pin_cpu(settings)
     runtime = Runtime(settings)
     runtime.start()
     app = build_app(runtime)
@@ -143,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
         settings = _settings(args)
         logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        _pin_cpu(settings)
         runtime = Runtime(settings)
         runtime.start()
         return run_worker(runtime)

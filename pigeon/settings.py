@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from pigeon import cpu_affinity
+
 ACCOUNT_TIERS = ("SANDBOX", "PRODUCTION")
 
 
@@ -61,6 +63,9 @@ class Settings:
     dispatch_batch_size: int = 200
     dispatch_lease_seconds: int = 30
     """A claimed message not finished within the lease is taken again by a worker (crash recovery)."""
+    cpu_affinity: str = "auto"
+    """Keep ``pigeon serve`` / ``pigeon worker`` on one CPU: ``auto`` (a CPU no other Pigeon process holds),
+    ``none``, or a CPU number. See pigeon/cpu_affinity.py."""
 
     @property
     def resolved_database_url(self) -> str:
@@ -71,6 +76,7 @@ class Settings:
     def __post_init__(self) -> None:
         if self.default_account_tier not in ACCOUNT_TIERS:
             raise ValueError(f"default_account_tier must be one of {ACCOUNT_TIERS}")
+        cpu_affinity.validate(self.cpu_affinity)
 
 
 _PATHS = {"data_dir", "credentials_file"}
@@ -82,6 +88,7 @@ _MAPPINGS = {"number_inventory"}
 
 _INTS |= {"dispatch_batch_size", "dispatch_lease_seconds"}
 _BOOLS |= {"dispatcher"}
+_STRS = {"cpu_affinity"}  # YAML reads ``cpu_affinity: 1`` as a number
 _MAPPINGS |= {"simulator_rules", "mps"}
 
 
@@ -90,6 +97,8 @@ def _coerce(name: str, value: Any) -> Any:
         return None
     if name in _PATHS:
         return Path(value)
+    if name in _STRS:
+        return str(value)
     if name in _INTS:
         return int(value)
     if name in _FLOATS:
@@ -124,4 +133,10 @@ def load_settings(
     for name, value in (flags or {}).items():
         if value is not None and name in known:
             merged[name] = value
-    return Settings(**{name: _coerce(name, value) for name, value in merged.items()})
+    coerced = {}
+    for name, value in merged.items():
+        try:
+            coerced[name] = _coerce(name, value)
+        except (TypeError, ValueError, yaml.YAMLError) as error:
+            raise ValueError(f"setting {name}: {error}") from None
+    return Settings(**coerced)

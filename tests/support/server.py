@@ -17,10 +17,12 @@ from tests.support.postgres import free_port
 
 class PigeonServer:
     def __init__(self, database_url: str | None = None, extra_args: list[str] | None = None,
-                 data_dir: Path | None = None) -> None:
+                 data_dir: Path | None = None, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="pigeon-data-"))
         self.database_url = database_url
         self.extra_args = extra_args or []
+        self.env = env or {}
+        """Extra environment of the process (the test's own PIGEON_* variables are never passed on)."""
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = self.data_dir / "server.log"
@@ -36,7 +38,7 @@ class PigeonServer:
             command += ["--database-url", self.database_url]
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PIGEON_")}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PIGEON_")} | self.env
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -1,0 +1,82 @@
+"""Keep a Pigeon process on one CPU.
+
+A Pigeon process runs Python on one core at a time (CPython's interpreter lock), but in several threads: the
+event loop, the group commit, the dispatcher. Every hand-over of the lock between threads on different CPUs
+is a cross-CPU wake-up, which is expensive (in virtual machines especially); on one CPU it is a plain
+context switch. Measured on the 2-core development VM: durable SendTextMessage +48 % (bench/README.md).
+
+``cpu_affinity`` (settings): ``auto`` claims a CPU no other Pigeon process of this user holds (a lock file per
+CPU, released when the process ends) and stays unpinned when every allowed CPU is taken or only one is
+allowed; ``none`` never pins; a CPU number pins to that CPU.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import IO
+
+log = logging.getLogger("pigeon.cpu")
+
+_claims: list[IO[bytes]] = []
+"""Open lock files of the CPUs this process holds (closed, so released, when the process ends)."""
+
+
+def validate(setting: str) -> None:
+    """Raise ValueError unless ``setting`` is ``auto``, ``none`` or a CPU number."""
+    if not isinstance(setting, str) or (setting not in ("auto", "none") and not setting.isdigit()):
+        raise ValueError(f"cpu_affinity must be auto, none or a CPU number, not {setting!r}")
+
+
+def claim_dir() -> Path:
+    """Machine-wide directory of the CPU claims of this user's Pigeon processes."""
+    return Path(tempfile.gettempdir()) / f"pigeon-cpus-{os.getuid()}"
+
+
+def apply(setting: str, claims: Path | None = None) -> int | None:
+    """Pin every thread of this process (and those it starts later) to one CPU per ``setting``; returns the
+    CPU, or None when the process stays unpinned (``none``, one allowed CPU, all taken, not Linux)."""
+    validate(setting)
+    if setting == "none" or not hasattr(os, "sched_setaffinity"):
+        return None
+    allowed = sorted(os.sched_getaffinity(0))
+    if setting.isdigit():
+        cpu: int | None = int(setting)
+        if cpu not in allowed:
+            raise ValueError(f"cpu_affinity {cpu}: this process may run on CPUs {allowed} only")
+    elif len(allowed) < 2:
+        return None
+    else:
+        cpu = _claim_free(allowed, claims or claim_dir())
+        if cpu is None:
+            log.info("every CPU is held by another Pigeon process: not pinning")
+            return None
+    _pin_all_threads(cpu)  # type: ignore[arg-type]
+    log.info("pinned to CPU %s", cpu)
+    return cpu
+
+
+def _claim_free(allowed: list[int], claims: Path) -> int | None:
+    claims.mkdir(parents=True, exist_ok=True)
+    for cpu in allowed:
+        handle = open(claims / f"cpu-{cpu}.lock", "wb")  # noqa: SIM115 - held open for the process's life
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        _claims.append(handle)
+        return cpu
+    return None
+
+
+def _pin_all_threads(cpu: int) -> None:
+    """Affinity is per thread on Linux: set it on every thread there is; threads started later inherit it."""
+    for task in os.listdir("/proc/self/task"):
+        try:
+            os.sched_setaffinity(int(task), {cpu})
+        except ProcessLookupError:  # a thread that ended meanwhile
+            pass
