@@ -5,6 +5,7 @@
 # grows to PIGEON_BENCH_MESSAGES (default 100000; 0 skips). Needs wrk.
 # Usage: bench/send.sh [seconds per run, default 10]
 # PIGEON_BENCH_CONNECTIONS=N: wrk's connections to both endpoints (default 16).
+# PIGEON_CPU_AFFINITY=none|N: Pigeon's processes unpinned / on CPU N (default auto: one free CPU each).
 # PIGEON_DATABASE_URL=postgresql://... runs it on PostgreSQL; PIGEON_BENCH_POSTGRES=1 on a throwaway cluster
 # (bench/postgres.py: Debian's postgresql, default durability) that the script starts and removes.
 set -euo pipefail
@@ -76,6 +77,7 @@ while [ "$finals" -lt "$accepted" ]; do sleep 0.2; read -r accepted finals < <(c
 drained=$($py -c "import time; print(round(time.time() - $start, 2))")
 rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$pigeon_pid/status; }
 rss_mb=$(rss)
+allowed() { awk '/Cpus_allowed_list/ {print $2}' "/proc/$1/status"; }
 pct() { $py -c "print(round(100 * $1 / $2, 1))"; }
 # Half load: each of the connections pauses so that together they offer half the rate measured above.
 # A 3-second calibration run measures what a request takes at about that rate; the pause is the rest of
@@ -103,6 +105,7 @@ date:                     $(date -u +%Y-%m-%dT%H:%MZ)   cores: $(nproc)   wrk: 1
 bare ASGI endpoint:       $bare req/s (on Pigeon's one-write protocol: $bare_coalescing req/s)
 SendTextMessage:          $send req/s ($(pct "$send" "$bare") % of bare), p99 $p99 (at full load)
 CPU at full load:         serve ${server_cpu} %$([ -n "$worker_pid" ] && echo ", worker ${worker_cpu} %") (of one core)
+CPUs allowed:             serve $(allowed $pigeon_pid)$([ -n "$worker_pid" ] && echo ", worker $(allowed $worker_pid)") (cpu_affinity ${PIGEON_CPU_AFFINITY:-auto}; wrk and the bare endpoint unpinned)
 accepted:                 $at_full messages; final events when the load stopped: $at_end_of_load
 accepted -> final:        all final after ${drained}s ($($py -c "print(round($at_full / $drained))") per second overall)
 half load:                $half req/s offered (aim: $($py -c "print(round($send / 2))")) by $connections connections pausing ${pause_ms} ms on average: p50 $half_p50, p99 $half_p99
