@@ -15,13 +15,13 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import stat
 import tempfile
 from pathlib import Path
-from typing import IO
 
 log = logging.getLogger("pigeon.cpu")
 
-_claims: list[IO[bytes]] = []
+_claims: list[int] = []
 """Open lock files of the CPUs this process holds (closed, so released, when the process ends)."""
 
 
@@ -60,15 +60,28 @@ def apply(setting: str, claims: Path | None = None) -> int | None:
 
 
 def _claim_free(allowed: list[int], claims: Path) -> int | None:
-    claims.mkdir(parents=True, exist_ok=True)
+    """The first allowed CPU whose lock file this process could lock; None when all are held or the claim
+    directory is unusable (not a directory of this user's: another user's could point anywhere)."""
+    try:
+        claims.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = claims.lstat()
+    except OSError as error:
+        log.warning("cannot claim a CPU in %s (%s): not pinning", claims, error)
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        log.warning("%s is not a directory of this user: not pinning", claims)
+        return None
     for cpu in allowed:
-        handle = open(claims / f"cpu-{cpu}.lock", "wb")  # noqa: SIM115 - held open for the process's life
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            descriptor = os.open(claims / f"cpu-{cpu}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         except OSError:
-            handle.close()
             continue
-        _claims.append(handle)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(descriptor)
+            continue
+        _claims.append(descriptor)  # held open for the process's life
         return cpu
     return None
 

@@ -104,6 +104,27 @@ def test_processes_claim_different_cpus_until_none_is_free(tmp_path):
                 process.communicate()
 
 
+def test_an_unusable_claim_directory_leaves_the_server_unpinned(tmp_path):
+    (tmp_path / f"pigeon-cpus-{os.getuid()}").write_text("")  # a file where the directory should be
+    server = PigeonServer(env={"TMPDIR": str(tmp_path)}).start()  # it starts anyway
+    try:
+        threads = thread_cpus(server.process.pid)  # type: ignore[union-attr]
+        assert all(cpus == set(ALLOWED) for cpus in threads.values()), threads
+        if len(ALLOWED) >= 2:
+            assert "not pinning" in server.log_path.read_text()
+    finally:
+        server.stop()
+
+
+def test_a_symlinked_claim_directory_is_not_used(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / f"pigeon-cpus-{os.getuid()}").symlink_to(elsewhere)  # as another user could plant in /tmp
+    _, answer = claimant(tmp_path)
+    assert answer == "None"
+    assert list(elsewhere.iterdir()) == []
+
+
 @pytest.mark.parametrize("setting, message", [
     ("banana", "cpu_affinity must be auto, none or a CPU number, not 'banana'"),
     ("9999", "cpu_affinity 9999: this process may run on CPUs"),
