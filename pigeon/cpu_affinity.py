@@ -23,6 +23,8 @@ log = logging.getLogger("pigeon.cpu")
 
 _claims: list[int] = []
 """Open lock files of the CPUs this process holds (closed, so released, when the process ends)."""
+_unpinned: set[int] | None = None
+"""The CPUs this process could use before it pinned itself (None: not pinned)."""
 
 
 def validate(setting: str) -> None:
@@ -54,6 +56,8 @@ def apply(setting: str, claims: Path | None = None) -> int | None:
         if cpu is None:
             log.info("every CPU is held by another Pigeon process: not pinning")
             return None
+    global _unpinned
+    _unpinned = set(allowed)
     _pin_all_threads(cpu)  # type: ignore[arg-type]
     log.info("pinned to CPU %s", cpu)
     return cpu
@@ -93,3 +97,14 @@ def _pin_all_threads(cpu: int) -> None:
             os.sched_setaffinity(int(task), {cpu})
         except ProcessLookupError:  # a thread that ended meanwhile
             pass
+
+
+def unpin(pid: int) -> None:
+    """Give a child process (which inherits the pin) every CPU this process could use before pinning: work
+    such as speech synthesis should not take the requests' CPU."""
+    if _unpinned is None:
+        return
+    try:
+        os.sched_setaffinity(pid, _unpinned)
+    except ProcessLookupError:  # it has ended already
+        pass

@@ -125,6 +125,19 @@ def test_a_symlinked_claim_directory_is_not_used(tmp_path):
     assert list(elsewhere.iterdir()) == []
 
 
+def test_a_child_process_gets_the_cpus_back(tmp_path):
+    """Children inherit the pin; work of their own (espeak-ng) is given every CPU again."""
+    code = ("import os, subprocess; from pigeon import cpu_affinity; cpu_affinity.apply('auto'); "
+            "child = subprocess.Popen(['sleep', '5']); inherited = sorted(os.sched_getaffinity(child.pid)); "
+            "cpu_affinity.unpin(child.pid); print(inherited, sorted(os.sched_getaffinity(child.pid))); child.kill()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "TMPDIR": str(tmp_path)}, check=True)
+    inherited, given = done.stdout.strip().split("] [")
+    assert given.strip("[]") == ", ".join(map(str, ALLOWED))
+    if len(ALLOWED) >= 2:
+        assert len(inherited.strip("[]").split(", ")) == 1  # pinned before unpin
+
+
 @pytest.mark.parametrize("setting, message", [
     ("banana", "cpu_affinity must be auto, none or a CPU number, not 'banana'"),
     ("9999", "cpu_affinity 9999: this process may run on CPUs"),

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from pigeon import cpu_affinity
+
 DEFAULT_VOICE_ID = "MATTHEW"
 SYNTHESIS_TIMEOUT_SECONDS = 60
 
@@ -79,9 +81,16 @@ def synthesize(body: str, text_type: str, voice_id: str | None, out_path: Path) 
     command = [executable, "-v", voice.espeak_voice, "-w", str(out_path), "--stdin"]
     if text_type == "SSML":
         command.insert(1, "-m")
-    done = subprocess.run(command, input=body.encode(), capture_output=True, timeout=SYNTHESIS_TIMEOUT_SECONDS)
-    if done.returncode != 0 or not out_path.exists():
-        raise SpeechError(f"espeak-ng failed: {done.stderr.decode(errors='replace')[:300]}")
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        cpu_affinity.unpin(process.pid)  # synthesis is CPU work of its own, not for the requests' CPU
+        try:
+            _, stderr = process.communicate(body.encode(), timeout=SYNTHESIS_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise
+    if process.returncode != 0 or not out_path.exists():
+        raise SpeechError(f"espeak-ng failed: {stderr.decode(errors='replace')[:300]}")
     return Speech(out_path, wav_duration(out_path), voice)
 
 
