@@ -6,6 +6,8 @@ import argparse
 import gc
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,20 +93,24 @@ def _inbound(args: argparse.Namespace) -> int:
     return 0
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    """The settings of this command; a bad value or file ends the command with one line saying what is wrong."""
+@contextmanager
+def _bad_settings_end_the_command() -> Iterator[None]:
+    """A bad setting, settings file or CPU ends the command with one line saying what is wrong."""
     try:
-        return load_settings(vars(args), config_file=getattr(args, "config", None))
+        yield
     except (ValueError, OSError, yaml.YAMLError) as error:
         raise SystemExit(f"pigeon: {error}") from None
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    with _bad_settings_end_the_command():
+        return load_settings(vars(args), config_file=getattr(args, "config", None))
+
+
 def _pin_cpu(settings: Settings) -> None:
-    """Keep this process on one CPU (``cpu_affinity``); a CPU it may not use ends the command."""
-    try:
+    """Keep this process on one CPU (``cpu_affinity``)."""
+    with _bad_settings_end_the_command():
         cpu_affinity.apply(settings.cpu_affinity)
-    except (ValueError, OSError) as error:
-        raise SystemExit(f"pigeon: {error}") from None
 
 
 def serve(settings: Settings) -> int:

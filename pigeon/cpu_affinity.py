@@ -38,28 +38,34 @@ def claim_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"pigeon-cpus-{os.getuid()}"
 
 
-def apply(setting: str, claims: Path | None = None) -> int | None:
+def apply(setting: str) -> int | None:
     """Pin every thread of this process (and those it starts later) to one CPU per ``setting``; returns the
     CPU, or None when the process stays unpinned (``none``, one allowed CPU, all taken, not Linux)."""
     validate(setting)
     if setting == "none" or not hasattr(os, "sched_setaffinity"):
         return None
     allowed = sorted(os.sched_getaffinity(0))
-    if setting.isdigit():
-        cpu: int | None = int(setting)
-        if cpu not in allowed:
-            raise ValueError(f"cpu_affinity {cpu}: this process may run on CPUs {allowed} only")
-    elif len(allowed) < 2:
+    cpu = _chosen(setting, allowed)
+    if cpu is None:
         return None
-    else:
-        cpu = _claim_free(allowed, claims or claim_dir())
-        if cpu is None:
-            log.info("every CPU is held by another Pigeon process: not pinning")
-            return None
     global _unpinned
     _unpinned = set(allowed)
-    _pin_all_threads(cpu)  # type: ignore[arg-type]
+    _pin_all_threads(cpu)
     log.info("pinned to CPU %s", cpu)
+    return cpu
+
+
+def _chosen(setting: str, allowed: list[int]) -> int | None:
+    """The CPU named by ``setting`` (it must be allowed), or for ``auto`` a free one (None: stay unpinned)."""
+    if setting.isdigit():
+        if int(setting) not in allowed:
+            raise ValueError(f"cpu_affinity {setting}: this process may run on CPUs {allowed} only")
+        return int(setting)
+    if len(allowed) < 2:
+        return None
+    cpu = _claim_free(allowed, claim_dir())
+    if cpu is None:
+        log.info("every CPU is held by another Pigeon process: not pinning")
     return cpu
 
 
