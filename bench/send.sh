@@ -3,6 +3,9 @@
 # with the bare ASGI endpoint; then accepted -> final event per second (the dispatcher and the simulator
 # draining what was accepted); the latency at half the measured load; and the server's RSS as the total
 # grows to PIGEON_BENCH_MESSAGES (default 100000; 0 skips). Needs wrk.
+# Beside them, the floors of the stack (bench/README.md, "Session 6"): the bare endpoint plus only a durable
+# SQLite insert (bench/durable_floor.py), Pigeon's SendTextMessage as a DryRun (every check, no write), and
+# the CPU of the store writes of one delivery (bench/dispatch_floor.py).
 # Usage: bench/send.sh [seconds per run, default 10]
 # PIGEON_BENCH_CONNECTIONS=N: wrk's connections to both endpoints (default 16).
 # PIGEON_CPU_AFFINITY=none|N: Pigeon's processes unpinned / on CPU N (default auto: one free CPU each).
@@ -10,7 +13,7 @@
 # (bench/postgres.py: Debian's postgresql, default durability) that the script starts and removes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)"; exit 1; }
+command -v wrk >/dev/null && [ -x /usr/bin/time ] || { echo "wrk and time are needed (apt-get install wrk time)"; exit 1; }
 duration=${1:-10}
 connections=${PIGEON_BENCH_CONNECTIONS:-16}  # wrk connections, for both endpoints
 py=.venv/bin/python
@@ -62,10 +65,21 @@ kill $bare_pid; wait $bare_pid 2>/dev/null || true
 $py bench/bare_asgi.py "$bare_port" coalescing & bare_pid=$!
 until curl -sf -X POST -d '{}' "http://127.0.0.1:$bare_port/" >/dev/null; do sleep 0.05; done
 bare_coalescing=$(wrk -t1 -c$connections -d"${duration}s" -s bench/request.lua "http://127.0.0.1:$bare_port/" | awk '/Requests\/sec/ {print $2}')
+kill $bare_pid; wait $bare_pid 2>/dev/null || true
+# The floor of durability on this stack: the bare endpoint plus one outbox-shaped row per request, group-committed
+# to SQLite by a thread, pinned to one CPU (bench/durable_floor.py); none of Pigeon's logic.
+$py bench/durable_floor.py "$bare_port" "$data/floor.db" & bare_pid=$!
+until curl -sf -X POST -d '{}' "http://127.0.0.1:$bare_port/" >/dev/null; do sleep 0.05; done
+floor=$(send_wrk -t1 -c$connections -d"${duration}s" -s bench/request.lua "http://127.0.0.1:$bare_port/" | awk '/Requests\/sec/ {print $2}')
+kill $bare_pid; wait $bare_pid 2>/dev/null || true; bare_pid=""
+# ... and of delivery: the store writes of one simulated delivery per message, CPU µs (bench/dispatch_floor.py).
+dispatch_floor=$($py bench/dispatch_floor.py "$data/floor.db")
 cpu_ticks() { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0; }  # user + system, 1/100 s
 server_ticks=$(cpu_ticks $pigeon_pid); worker_ticks=$(cpu_ticks "$worker_pid")
 start=$($py -c 'import time; print(time.time())')
-send_wrk -t1 -c$connections -d"${duration}s" --latency -s bench/request.lua "http://127.0.0.1:$pigeon_port/" 2>/tmp/wrk-send-errors.txt \
+# wrk under time(1): its own CPU per request, which a real client would spend elsewhere.
+/usr/bin/time -f "%U %S" -o "$data/wrk-cpu.txt" env PIGEON_OPERATION=SendTextMessage \
+  wrk -t1 -c$connections -d"${duration}s" --latency -s bench/request.lua "http://127.0.0.1:$pigeon_port/" 2>/tmp/wrk-send-errors.txt \
   > "$data/wrk.txt"
 send=$(awk '/Requests\/sec/ {print $2}' "$data/wrk.txt")
 server_cpu=$(( ($(cpu_ticks $pigeon_pid) - server_ticks) / duration )); worker_cpu=$(( ($(cpu_ticks "$worker_pid") - worker_ticks) / duration ))
@@ -75,6 +89,10 @@ at_end_of_load=$finals
 at_full=$accepted
 while [ "$finals" -lt "$accepted" ]; do sleep 0.2; read -r accepted finals < <(counts); done
 drained=$($py -c "import time; print(round(time.time() - $start, 2))")
+wrk_cpu=$($py -c "u, s = open('$data/wrk-cpu.txt').read().split()[-2:]; print(round(100 * (float(u) + float(s)) / $duration))")
+# Pigeon's request path without its write: SendTextMessage with DryRun (every admission rule, no row).
+dry_run=$(PIGEON_DRY_RUN=1 send_wrk -t1 -c$connections -d"${duration}s" -s bench/request.lua "http://127.0.0.1:$pigeon_port/" \
+  2>>/tmp/wrk-send-errors.txt | awk '/Requests\/sec/ {print $2}')
 rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' /proc/$pigeon_pid/status; }
 rss_mb=$(rss)
 allowed() { awk '/Cpus_allowed_list/ {print $2}' "/proc/$1/status"; }
@@ -104,7 +122,9 @@ cat <<REPORT
 date:                     $(date -u +%Y-%m-%dT%H:%MZ)   cores: $(nproc)   wrk: 1 thread, $connections connections, ${duration}s
 bare ASGI endpoint:       $bare req/s (on Pigeon's one-write protocol: $bare_coalescing req/s)
 SendTextMessage:          $send req/s ($(pct "$send" "$bare") % of bare), p99 $p99 (at full load)
-CPU at full load:         serve ${server_cpu} %$([ -n "$worker_pid" ] && echo ", worker ${worker_cpu} %") (of one core)
+floors (same run):        durable floor $floor req/s ($(pct "$floor" "$bare") % of bare: one group-committed SQLite row, no Pigeon logic);
+                          DryRun $dry_run req/s ($(pct "$dry_run" "$bare") %: Pigeon's checks, no row); delivery writes $dispatch_floor µs CPU per message
+CPU at full load:         wrk ${wrk_cpu} %, serve ${server_cpu} %$([ -n "$worker_pid" ] && echo ", worker ${worker_cpu} %") (of one core)
 CPUs allowed:             serve $(allowed $pigeon_pid)$([ -n "$worker_pid" ] && echo ", worker $(allowed $worker_pid)") (cpu_affinity ${PIGEON_CPU_AFFINITY:-auto}; wrk and the bare endpoint unpinned)
 accepted:                 $at_full messages; final events when the load stopped: $at_end_of_load
 accepted -> final:        all final after ${drained}s ($($py -c "print(round($at_full / $drained))") per second overall)
