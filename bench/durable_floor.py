@@ -20,6 +20,7 @@ import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 import orjson
 import uvicorn
@@ -179,6 +180,8 @@ if __name__ == "__main__":
     cpu = sys.argv[4] if len(sys.argv) > 4 else "0"
     if cpu != "none":
         os.sched_setaffinity(0, {int(cpu)})  # before any thread starts: every thread inherits it
-    committer = {"thread": ThreadCommitter, "loop": LoopCommitter, "journal": Journal}[mode](sys.argv[2])
+    committers: dict[str, Callable[[str], ThreadCommitter | TurnCommitter]] = {
+        "thread": ThreadCommitter, "loop": LoopCommitter, "journal": Journal}
+    committer = committers[mode](sys.argv[2])
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,
                 loop="uvloop", http="httptools")
