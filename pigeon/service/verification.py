@@ -4,7 +4,8 @@ A code is a real message (TEXT or VOICE) through the sending pipeline, in the as
 (data/verification.yaml), from an origination identity of the destination's own country ("The origination
 identity can only send verification messages within its own country"). Only a hash of the code and its
 expiry are kept on the verified destination number (``_Verification``, never on the wire). A number may get
-VERIFICATION_ATTEMPTS_PER_DAY codes and fail as many checks in any 24 hours.
+VERIFICATION_ATTEMPTS_PER_DAY codes (ServiceQuotaExceededException) and fail as many checks (ThrottlingException:
+VerifyDestinationNumber declares no ServiceQuotaExceededException) in any 24 hours.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 import yaml
 
 from pigeon.common import quotas
-from pigeon.errors import Conflict, FieldViolation, Invalid, ServiceError
+from pigeon.errors import Conflict, FieldViolation, Invalid, ServiceError, Throttled
 from pigeon.messaging import encoding
 from pigeon.service import opt_outs, origination, sending, sending_voice, verified_numbers
 from pigeon.service.context import Context, Params, Result
@@ -127,7 +128,10 @@ def _verify(ctx: Context, params: Params) -> tuple[Result, ServiceError | None]:
     _check_pending(record)
     state = dict(record.data.get("_Verification") or {})
     failures = _recent(state.get("FailedChecks", []), ctx.now)
-    quotas.check(ctx, ATTEMPTS_QUOTA, len(failures), ATTEMPTS_QUOTA)
+    if len(failures) >= quotas.limit(ctx, ATTEMPTS_QUOTA):
+        # VerifyDestinationNumber declares no ServiceQuotaExceededException: too many checks in a day is throttling
+        raise Throttled(f"{record.data['DestinationPhoneNumber']} had {len(failures)} wrong verification codes "
+                        "in the last 24 hours; try again later.")
     expected = state.get("CodeHash") or ""
     if not hmac.compare_digest(code_hash(record.resource_id, params["VerificationCode"]), expected):
         state["FailedChecks"] = [*failures, ctx.now]

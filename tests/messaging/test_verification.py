@@ -117,7 +117,13 @@ def test_codes_per_day_are_limited(client, server):
     send_code(client, verified_id)
 
 
-def test_failed_checks_per_day_are_limited_even_for_the_right_code(client, server):
+def declared_errors(client: Any, operation: str) -> set[str]:
+    return {shape.name for shape in client.meta.service_model.operation_model(operation).error_shapes}
+
+
+def test_failed_checks_per_day_are_throttled_even_for_the_right_code(client, server):
+    """VerifyDestinationNumber declares no ServiceQuotaExceededException: a sixth check in 24 hours after five
+    wrong codes is ThrottlingException (HTTP 400), and checks are taken again a day after the first failure."""
     verified_id = pending(client)
     code = sent_code(server, send_code(client, verified_id))
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
@@ -125,7 +131,12 @@ def test_failed_checks_per_day_are_limited_even_for_the_right_code(client, serve
         assert refused(client.verify_destination_number, VerifiedDestinationNumberId=verified_id,
                        VerificationCode=wrong)["Reason"] == "VERIFICATION_CODE_MISMATCH"
     error = refused(client.verify_destination_number, VerifiedDestinationNumberId=verified_id, VerificationCode=code)
-    assert (error["Code"], error["Reason"]) == ("ServiceQuotaExceededException", "VERIFICATION_ATTEMPTS_PER_DAY")
+    assert (error["Code"], error["Status"]) == ("ThrottlingException", 400)
+    assert error["Code"] in declared_errors(client, "VerifyDestinationNumber")
+    server.advance_clock(24 * 3600 + 1)
+    new = sent_code(server, send_code(client, verified_id))
+    assert client.verify_destination_number(VerifiedDestinationNumberId=verified_id,
+                                            VerificationCode=new)["Status"] == "VERIFIED"
 
 
 def test_origination_identity_must_be_of_the_destination_country(client, server):
