@@ -42,7 +42,8 @@ class EventPublisher:
 
     def __init__(self, target: AwsTarget) -> None:
         self._aws = AwsClients(target)
-        self._known_streams: set[tuple[str, str]] = set()
+        self._known_streams: set[tuple[str, str, str]] = set()
+        """(region, log group, log stream) created already: a log group's name is only unique in its region."""
 
     def _client(self, service: str, region: str) -> Any:
         return self._aws.client(service, region)
@@ -76,15 +77,20 @@ class EventPublisher:
         group = resource.split(":", 1)[-1].removesuffix(":*")
         stream = "pigeon-sms-voice-events"
         client = self._client("logs", region)
-        if (group, stream) not in self._known_streams:
+        known = (region, group, stream)
+        if known not in self._known_streams:
             try:
                 client.create_log_stream(logGroupName=group, logStreamName=stream)
             except client.exceptions.ResourceAlreadyExistsException:
                 pass
-            self._known_streams.add((group, stream))
+            self._known_streams.add(known)
         timestamp = int(record.get("eventTimestamp") or 0)
-        answer = client.put_log_events(logGroupName=group, logStreamName=stream,
-                                       logEvents=[{"timestamp": timestamp, "message": body}])
+        try:
+            answer = client.put_log_events(logGroupName=group, logStreamName=stream,
+                                           logEvents=[{"timestamp": timestamp, "message": body}])
+        except client.exceptions.ResourceNotFoundException:
+            self._known_streams.discard(known)  # the stream (or its group) was deleted: the retry creates it
+            raise
         if answer.get("rejectedLogEventsInfo"):
             raise DeliveryError(f"CloudWatch Logs rejected the event: {answer['rejectedLogEventsInfo']}")
 

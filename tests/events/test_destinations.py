@@ -95,3 +95,36 @@ def test_unreachable_endpoint_raises_delivery_error():
 def test_matching_event_types(types, event_type, expected):
     assert matches({"Enabled": True, "MatchingEventTypes": types}, event_type) is expected
     assert matches({"Enabled": False, "MatchingEventTypes": types}, event_type) is False
+
+
+def _logs_destination(region: str, group: str) -> dict:
+    return {"CloudWatchLogsDestination": {"IamRoleArn": "arn:aws:iam::123456789012:role/x",
+                                          "LogGroupArn": f"arn:aws:logs:{region}:123456789012:log-group:{group}"}}
+
+
+def _logged(moto, region: str, group: str) -> list[str]:
+    found = moto.client("logs", region).get_log_events(logGroupName=group, logStreamName="pigeon-sms-voice-events")
+    return [json.loads(event["message"])["messageId"] for event in found["events"]]
+
+
+def test_cloudwatch_logs_groups_of_one_name_in_two_regions_each_get_their_stream(moto, publisher):
+    now_ms = int(time.time() * 1000)
+    for region in ("us-east-1", "eu-west-1"):
+        moto.client("logs", region).create_log_group(logGroupName="twin-events")
+        publisher.publish(_logs_destination(region, "twin-events"), {**RECORD, "eventTimestamp": now_ms,
+                                                                     "messageId": region})
+    assert [_logged(moto, region, "twin-events") for region in ("us-east-1", "eu-west-1")] == [["us-east-1"],
+                                                                                              ["eu-west-1"]]
+
+
+def test_cloudwatch_logs_stream_is_created_again_after_its_group_was_recreated(moto, publisher):
+    logs, destination = moto.client("logs"), _logs_destination("us-east-1", "recreated-events")
+    now_ms = int(time.time() * 1000)
+    logs.create_log_group(logGroupName="recreated-events")
+    publisher.publish(destination, {**RECORD, "eventTimestamp": now_ms, "messageId": "before"})
+    logs.delete_log_group(logGroupName="recreated-events")
+    logs.create_log_group(logGroupName="recreated-events")
+    with pytest.raises(DeliveryError):  # this attempt finds the stream gone ...
+        publisher.publish(destination, {**RECORD, "eventTimestamp": now_ms, "messageId": "after"})
+    publisher.publish(destination, {**RECORD, "eventTimestamp": now_ms, "messageId": "after"})  # ... the retry makes it
+    assert _logged(moto, "us-east-1", "recreated-events") == ["after"]
