@@ -4,7 +4,9 @@ or (none given) one of the account's identities suited to the destination's coun
 Rules (SendTextMessage): a phone number must be ACTIVE and able to send SMS; it sends within its own
 country unless InternationalSendingEnabled; a SIMULATOR number sends only to destination simulator numbers
 of its country; a sender ID belongs to one country and is not used where sender IDs are not supported
-(US, CA, ...); a pool sends from the first member that fits, with the pool's opt-out list.
+(US, CA, ...); a pool sends from the first member that fits, with the pool's opt-out list, and (text only)
+from the shared route when none fits and its SharedRoutesEnabled is true ("your messages are sent using
+phone numbers or sender IDs ... that are shared with other users", not in countries without sender IDs).
 """
 
 from __future__ import annotations
@@ -68,23 +70,35 @@ def choose(ctx: Context, value: str | None, destination: Destination, default_se
     if value:
         record = identities.resolve(ctx, value, destination.iso_country, shared_action=f"sms-voice:{ctx.operation}")
         if record.resource_type == identities.POOL:
-            return _from_pool(ctx, record, destination, capability)
+            return _from_pool(ctx, record, destination, capability, default_sender_id)
         _check(ctx, record, destination, capability)
         return _origin(record, record.data.get("OptOutListName"))
     for record in _candidates(ctx, destination):
         if _fits(ctx, record, destination, capability):
             return _origin(record, record.data.get("OptOutListName"))
-    if destination.iso_country in _sender_id_not_supported() or capability != "SMS":
+    if not _shared_route_serves(destination, capability):
         raise Conflict("NO_ORIGINATION_IDENTITIES_FOUND", "account", ctx.scope.account_id,
                        f"The account has no origination identity that can send to {destination.iso_country}.")
-    sender_id = default_sender_id or SHARED_SENDER_ID
-    return Origin(sender_id, "", "SHARED", destination.iso_country, identities.DEFAULT_OPT_OUT_LIST)
+    return _shared_route(destination, default_sender_id, identities.DEFAULT_OPT_OUT_LIST)
 
 
-def _from_pool(ctx: Context, pool: Record, destination: Destination, capability: str) -> Origin:
+def _shared_route_serves(destination: Destination, capability: str) -> bool:
+    """Shared routes carry text only, and not where sender IDs are not supported (US, CA, ...)."""
+    return capability == "SMS" and destination.iso_country not in _sender_id_not_supported()
+
+
+def _shared_route(destination: Destination, default_sender_id: str | None, opt_out_list: str) -> Origin:
+    return Origin(default_sender_id or SHARED_SENDER_ID, "", "SHARED", destination.iso_country, opt_out_list)
+
+
+def _from_pool(ctx: Context, pool: Record, destination: Destination, capability: str,
+               default_sender_id: str | None) -> Origin:
     for member in identities.members_of(ctx, pool):
         if _fits(ctx, member, destination, capability):
             return _origin(member, pool.data.get("OptOutListName"))
+    if pool.data.get("SharedRoutesEnabled") and _shared_route_serves(destination, capability):
+        return _shared_route(destination, default_sender_id,
+                             pool.data.get("OptOutListName") or identities.DEFAULT_OPT_OUT_LIST)
     raise Invalid("INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
                   f"No origination identity of pool {pool.resource_id} can send to {destination.iso_country}.")
 

@@ -79,6 +79,31 @@ def test_send_through_a_pool_uses_its_member(client, server):
     assert final_events(server, message_id)[0]["originationPhoneNumber"] == number["PhoneNumber"]
 
 
+def test_pool_with_shared_routes_sends_through_the_shared_route_where_no_member_fits(client, server):
+    """SharedRoutesEnabled: "your messages are sent using phone numbers or sender IDs (depending on the country)
+    that are shared with other users" -- not in countries such as the US, and with the pool's opt-out list."""
+    number = simulator_number(client)
+    client.create_opt_out_list(OptOutListName="pool-list")
+    pool = client.create_pool(OriginationIdentity=number["PhoneNumberId"], IsoCountryCode="US",
+                              MessageType="TRANSACTIONAL")
+    client.update_pool(PoolId=pool["PoolId"], OptOutListName="pool-list")
+    error = refused(client.send_text_message, DestinationPhoneNumber=GB_SUCCESS, MessageBody="x",
+                    OriginationIdentity=pool["PoolId"])
+    assert error["Reason"] == "INVALID_IDENTITY_FOR_DESTINATION_COUNTRY"  # shared routes are off by default
+    client.update_pool(PoolId=pool["PoolId"], SharedRoutesEnabled=True)
+    message_id = client.send_text_message(DestinationPhoneNumber=GB_SUCCESS, MessageBody="x",
+                                          OriginationIdentity=pool["PoolArn"])["MessageId"]
+    record = final_events(server, message_id)[-1]
+    assert (record["eventType"], record["originationPhoneNumber"]) == ("TEXT_DELIVERED", "NOTICE")
+    client.put_opted_out_number(OptOutListName="pool-list", OptedOutNumber=GB_SUCCESS)
+    error = refused(client.send_text_message, DestinationPhoneNumber=GB_SUCCESS, MessageBody="x",
+                    OriginationIdentity=pool["PoolId"])
+    assert (error["Reason"], error["ResourceId"]) == ("DESTINATION_PHONE_NUMBER_OPTED_OUT", "pool-list")
+    error = refused(client.send_text_message, DestinationPhoneNumber="+12065550123", MessageBody="x",
+                    OriginationIdentity=pool["PoolId"])
+    assert error["Reason"] == "INVALID_IDENTITY_FOR_DESTINATION_COUNTRY"  # no shared routes to the US
+
+
 def test_no_identity_given_picks_the_accounts_simulator_number(client, server):
     number = simulator_number(client)
     message_id = client.send_text_message(DestinationPhoneNumber=US_SUCCESS, MessageBody="auto")["MessageId"]
