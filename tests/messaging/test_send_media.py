@@ -136,6 +136,17 @@ def test_media_urls_are_validated(unchecked_client, client):
         assert error["Code"] == "ValidationException", urls
 
 
+def test_nul_in_the_body_or_media_url_is_a_validation_error(client, server, account_id):
+    origin = mms_number(client)["PhoneNumberId"]
+    for extra, field in (({"MessageBody": "a\x00b", "MediaUrls": ["s3://bucket/p.png"]}, "MessageBody"),
+                         ({"MediaUrls": ["s3://bucket/p\x00.png"]}, "MediaUrls[0]")):
+        error = refused(client.send_media_message, DestinationPhoneNumber=US_SUCCESS, OriginationIdentity=origin,
+                        **extra)
+        assert (error["Code"], error["Reason"], error["Fields"][0]["Name"]) == (
+            "ValidationException", "FIELD_VALIDATION_FAILED", field)
+    assert messages(server, account=account_id) == []
+
+
 def test_unknown_message_downloads_are_aws_shaped_404(server):
     for what in ("media", "audio"):
         response = requests.get(f"{server.url}/_pigeon/messages/no-such-id/{what}", timeout=10)

@@ -290,3 +290,18 @@ def test_a_numbers_own_opt_out_list_applies(client):
 def test_missing_body_is_a_validation_error(unchecked_client):
     error = refused(unchecked_client.send_text_message, DestinationPhoneNumber=US_SUCCESS)
     assert (error["Code"], error["Reason"]) == ("ValidationException", "MISSING_PARAMETER")
+
+
+def test_nul_in_free_text_members_is_a_validation_error(client, server, account_id):
+    """Their patterns allow a NUL, but PostgreSQL cannot store one: refused on every backend, never a 500."""
+    number = simulator_number(client)
+    for extra, field in (({"MessageBody": "a\x00b"}, "MessageBody"),
+                         ({"Keyword": "k\x00"}, "Keyword"),
+                         ({"Context": {"order": "4\x002"}}, "Context.order"),
+                         ({"DestinationCountryParameters": {"IN_ENTITY_ID": "e\x00"}},
+                          "DestinationCountryParameters.IN_ENTITY_ID")):
+        error = refused(client.send_text_message, DestinationPhoneNumber=US_SUCCESS,
+                        OriginationIdentity=number["PhoneNumberId"], **{"MessageBody": "x", **extra})
+        assert (error["Code"], error["Reason"], error["Fields"][0]["Name"]) == (
+            "ValidationException", "FIELD_VALIDATION_FAILED", field)
+    assert messages(server, account=account_id) == []

@@ -113,6 +113,15 @@ def test_body_length_limits_per_text_type(client, server, account_id):
     assert messages(server, account=account_id) == []
 
 
+def test_nul_in_the_body_is_a_validation_error(client, server, account_id):
+    origin = simulator_number(client)["PhoneNumberId"]
+    error = refused(client.send_voice_message, DestinationPhoneNumber=US_SUCCESS, OriginationIdentity=origin,
+                    MessageBody="a\x00b", Context={"k": "v\x00"})
+    assert (error["Code"], error["Reason"]) == ("ValidationException", "FIELD_VALIDATION_FAILED")
+    assert [field["Name"] for field in error["Fields"]] == ["MessageBody", "Context.k"]
+    assert messages(server, account=account_id) == []
+
+
 def test_failure_number_ends_voice_failed(client, server):
     message_id = call(client, simulator_number(client)["PhoneNumberId"], "x", destination=US_FAILURE)
     [record] = final_events(server, message_id, timeout=60)
