@@ -51,7 +51,7 @@ def check_free_text(params: Params) -> None:
 
 
 def _free_text(params: Params) -> list[tuple[str, str]]:
-    members = [(name, params[name]) for name in ("MessageBody", "Keyword") if name in params]
+    members: list[tuple[str, str]] = [(name, params[name]) for name in ("MessageBody", "Keyword") if name in params]
     for name in ("Context", "DestinationCountryParameters"):
         members += [(f"{name}.{key}", f"{key}{value}") for key, value in (params.get(name) or {}).items()]
     return members + [(f"MediaUrls[{index}]", url) for index, url in enumerate(params.get("MediaUrls") or [])]
