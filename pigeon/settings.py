@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from pigeon import cpu_affinity
+from pigeon.carriers import simulator
 
 ACCOUNT_TIERS = ("SANDBOX", "PRODUCTION")
 
@@ -77,6 +78,8 @@ class Settings:
         if self.default_account_tier not in ACCOUNT_TIERS:
             raise ValueError(f"default_account_tier must be one of {ACCOUNT_TIERS}")
         cpu_affinity.validate(self.cpu_affinity)
+        simulator.parse_rules(self.simulator_rules)
+        simulator.check_failure_status(self.simulator_failure_status)
 
 
 _PATHS = {"data_dir", "credentials_file"}

@@ -3,7 +3,10 @@ destination is delivered unless a configured rule says otherwise.
 
 A rule is ``{"prefix": "+4477009", "status": "UNREACHABLE"}`` (a final failure), optionally
 ``"transient": true`` (the carrier refuses for now; the dispatcher retries with backoff until the TTL ends).
-The longest matching prefix wins.
+The longest matching prefix wins. A final rule applies to the channels that have its status as an AWS event
+type (``CARRIER_FAILURES``: a BUSY rule ends calls, an UNREACHABLE rule ends texts and media, so no record
+claims an event type AWS does not have); a transient rule applies to every channel. A status of no channel
+is refused when the settings are read, so a typo never silently delivers.
 """
 
 from __future__ import annotations
@@ -44,18 +47,48 @@ VOICE_CALL = ("RINGING", "ANSWERED", "COMPLETED")
 NO_ANSWER)."""
 
 
+_TEXT_FAILURES = frozenset({"INVALID", "INVALID_MESSAGE", "UNREACHABLE", "CARRIER_UNREACHABLE", "BLOCKED",
+                            "CARRIER_BLOCKED", "SPAM", "UNKNOWN"})
+CARRIER_FAILURES: dict[str, frozenset[str]] = {
+    "TEXT": _TEXT_FAILURES, "MEDIA": _TEXT_FAILURES, "VOICE": frozenset({"BUSY", "NO_ANSWER", "FAILED"})}
+"""The refusals a carrier can answer, per channel: the failure event types ``{CHANNEL}_{status}`` of the
+model's EventType enum, without those Pigeon decides itself (TTL_EXPIRED, PROTECT_BLOCKED, MEDIA_FILE_*)."""
+
+
 @dataclass(frozen=True)
 class Rule:
     prefix: str
     status: str
     transient: bool = False
     description: str = ""
+    channels: frozenset[str] = frozenset(CARRIER_FAILURES)
 
 
 def parse_rules(raw: Iterable[Mapping[str, Any]]) -> list[Rule]:
-    rules = [Rule(str(r["prefix"]), str(r.get("status", "CARRIER_UNREACHABLE")).upper(),
-                  bool(r.get("transient", False)), str(r.get("description", ""))) for r in raw]
+    """The configured rules, longest prefix first; ValueError (one line) for a rule that cannot be right."""
+    rules = [_rule(entry) for entry in raw]
     return sorted(rules, key=lambda rule: len(rule.prefix), reverse=True)
+
+
+def _rule(entry: Mapping[str, Any]) -> Rule:
+    if not isinstance(entry, Mapping) or not str(entry.get("prefix") or "").startswith("+"):
+        raise ValueError(f"simulator rule {entry!r}: needs a prefix of E.164 digits, e.g. {{prefix: '+4477009'}}")
+    prefix, status = str(entry["prefix"]), str(entry.get("status", "CARRIER_UNREACHABLE")).upper()
+    channels = frozenset(channel for channel, statuses in CARRIER_FAILURES.items() if status in statuses)
+    if not channels:
+        raise ValueError(f"simulator rule {prefix}: status {status} is no carrier failure of any channel "
+                         f"(text and media: {', '.join(sorted(_TEXT_FAILURES))}; "
+                         f"voice: {', '.join(sorted(CARRIER_FAILURES['VOICE']))})")
+    transient = bool(entry.get("transient", False))
+    return Rule(prefix, status, transient, str(entry.get("description", "")),
+                frozenset(CARRIER_FAILURES) if transient else channels)
+
+
+def check_failure_status(status: str | None) -> None:
+    """The status of AWS's failure simulator numbers for texts and media (calls end VOICE_FAILED)."""
+    if status is not None and status.upper() not in _TEXT_FAILURES:
+        raise ValueError(f"simulator_failure_status {status}: not a text carrier failure "
+                         f"({', '.join(sorted(_TEXT_FAILURES))})")
 
 
 class SimulatorCarrier:
@@ -72,7 +105,7 @@ class SimulatorCarrier:
         outcome = destinations().get(outgoing.destination, ("", "success"))[1]
         if outcome == "failure":
             return Ack(False, status="FAILED" if outgoing.channel == "VOICE" else self.failure_status)
-        rule = self._rule_for(outgoing.destination) if self.rules else None
+        rule = self._rule_for(outgoing.destination, outgoing.channel) if self.rules else None
         if rule is not None:
             if rule.transient:
                 raise TransientCarrierError(f"simulator rule {rule.prefix}: {rule.status}")
@@ -87,8 +120,9 @@ class SimulatorCarrier:
             self._receipts.append(Receipt(outgoing.message_id, "DELIVERED", True))
         return Ack(True, carrier_id)
 
-    def _rule_for(self, destination: str) -> Rule | None:
-        return next((rule for rule in self.rules if destination.startswith(rule.prefix)), None)
+    def _rule_for(self, destination: str, channel: str) -> Rule | None:
+        return next((rule for rule in self.rules
+                     if channel in rule.channels and destination.startswith(rule.prefix)), None)
 
     def receipts(self) -> list[Receipt]:
         with self._lock:

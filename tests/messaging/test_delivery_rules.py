@@ -3,6 +3,9 @@ expiry judged by the server's clock, MPS per identity, the configured failure st
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +22,7 @@ SETTINGS = {
     "simulator_rules": [
         {"prefix": "+4474001", "status": "UNREACHABLE"},
         {"prefix": "+4474002", "transient": True},
+        {"prefix": "+4474003", "status": "BUSY"},
     ],
     "simulator_failure_status": "CARRIER_UNREACHABLE",
     "mps": {"SENDER_ID": 2},
@@ -49,6 +53,24 @@ def test_prefix_rule_fails_with_its_status(rules_server, rules_client):
                                                 OriginationIdentity=_sender(rules_client))["MessageId"]
     [record] = final_events(rules_server, message_id)
     assert (record["eventType"], record["isFinal"]) == ("TEXT_UNREACHABLE", True)
+
+
+def test_a_rule_of_a_voice_status_leaves_texts_to_be_delivered(rules_server, rules_client):
+    message_id = rules_client.send_text_message(DestinationPhoneNumber="+447400312345", MessageBody="x",
+                                                OriginationIdentity=_sender(rules_client))["MessageId"]
+    assert [r["eventType"] for r in final_events(rules_server, message_id)] == ["TEXT_SUCCESSFUL", "TEXT_DELIVERED"]
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("PIGEON_SIMULATOR_RULES", '[{prefix: "+44", status: BUSYY}]', "status BUSYY is no carrier failure"),
+    ("PIGEON_SIMULATOR_FAILURE_STATUS", "busy", "simulator_failure_status busy: not a text carrier failure"),
+])
+def test_a_bad_simulator_setting_stops_the_server_with_one_line(tmp_path, variable, value, message):
+    done = subprocess.run([sys.executable, "-m", "pigeon", "serve", "--data-dir", str(tmp_path), "--port", "0"],
+                          capture_output=True, text=True, timeout=30, env={**os.environ, variable: value})
+    assert done.returncode == 1
+    assert done.stderr.startswith("pigeon: ") and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_configured_failure_status_for_the_failure_number(rules_server, rules_client):

@@ -8,8 +8,8 @@ from pigeon.carriers.base import Outgoing, TransientCarrierError
 from pigeon.carriers.simulator import SimulatorCarrier, destinations
 
 
-def _outgoing(destination: str) -> Outgoing:
-    return Outgoing("m-1", "TEXT", "+12065550100", destination, "US", "hi", "GSM", 1)
+def _outgoing(destination: str, channel: str = "TEXT") -> Outgoing:
+    return Outgoing("m-1", channel, "+12065550100", destination, "US", "hi", "GSM", 1)
 
 
 def test_every_country_has_a_success_and_a_failure_number() -> None:
@@ -47,3 +47,31 @@ def test_transient_rule_raises_for_retry() -> None:
     carrier = SimulatorCarrier([{"prefix": "+3361", "transient": True}])
     with pytest.raises(TransientCarrierError):
         carrier.submit(_outgoing("+33612345678"))
+
+
+def test_a_final_rule_applies_only_to_the_channels_that_have_its_status() -> None:
+    carrier = SimulatorCarrier([{"prefix": "+4477", "status": "busy"}, {"prefix": "+3361", "status": "SPAM"}])
+    assert carrier.submit(_outgoing("+447712345678", "VOICE")).status == "BUSY"
+    assert carrier.submit(_outgoing("+447712345678")).accepted  # no TEXT_BUSY: texts are delivered
+    assert carrier.submit(_outgoing("+33612345678", "MEDIA")).status == "SPAM"
+    assert carrier.submit(_outgoing("+33612345678", "VOICE")).accepted
+
+
+def test_a_transient_rule_refuses_every_channel() -> None:
+    carrier = SimulatorCarrier([{"prefix": "+3361", "status": "BUSY", "transient": True}])
+    for channel in ("TEXT", "MEDIA", "VOICE"):
+        with pytest.raises(TransientCarrierError):
+            carrier.submit(_outgoing("+33612345678", channel))
+
+
+@pytest.mark.parametrize("rule, message", [
+    ({"prefix": "+44", "status": "BUSYY"}, "status BUSYY is no carrier failure of any channel"),
+    ({"prefix": "+44", "status": "DELIVERED"}, "status DELIVERED is no carrier failure"),
+    ({"prefix": "+44", "status": "TTL_EXPIRED"}, "status TTL_EXPIRED is no carrier failure"),
+    ({"status": "BUSY"}, "needs a prefix"),
+    ({"prefix": "4477", "status": "BUSY"}, "needs a prefix"),
+    ("+4477", "needs a prefix"),
+])
+def test_a_rule_that_cannot_be_right_is_refused(rule, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        SimulatorCarrier([rule])
