@@ -43,7 +43,8 @@ Prepare = Callable[[Message], Ack | None]
 the message's payload in place, or returns the refusal that ends it (e.g. MEDIA_FILE_INACCESSIBLE)."""
 
 NO_FINAL_RECEIPT_SECONDS = 72 * 3600
-"""AWS ends a message UNKNOWN when no final carrier event arrives within 72 hours (aws-facts §2)."""
+"""AWS ends a message UNKNOWN when no final carrier event arrives within 72 hours (aws-facts §2); a call
+FAILED, since the model's EventType enum has no VOICE_UNKNOWN."""
 SWEEP_SECONDS = 60.0
 """How often (by the injected clock) a dispatcher looks for submitted messages that never got a receipt."""
 
@@ -229,7 +230,8 @@ class Dispatcher:
         with self.store.transaction(write=False) as tx:
             silent = outbox.stale_submitted(tx, now - NO_FINAL_RECEIPT_SECONDS, self.config.batch_size)
         return [(m, Transition(m.message_id, outbox.SUBMITTED, outbox.FAILED,
-                               records=[records.record(m, "UNKNOWN", True, now)])) for m in silent]
+                               records=[records.record(m, "FAILED" if m.channel == "VOICE" else "UNKNOWN", True, now)]))
+                for m in silent]
 
     # --- writing -----------------------------------------------------------------------------------------
 

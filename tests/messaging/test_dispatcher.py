@@ -1,6 +1,6 @@
 """The dispatcher over a real store (a temp SQLite file), driven cycle by cycle with an injected clock:
 lease expiry hands a message to another worker and the first one's late result is discarded; a submitted
-message that never gets a receipt ends UNKNOWN after 72 hours; TTL before the first attempt."""
+message that never gets a receipt ends UNKNOWN after 72 hours (a call FAILED); TTL before the first attempt."""
 
 from __future__ import annotations
 
@@ -139,6 +139,23 @@ def test_submitted_message_without_receipt_ends_unknown_after_72_hours(runtime: 
     dispatcher.run_once()
     [final] = _final_events(runtime, message_id)
     assert (final["eventType"], final["messageStatus"]) == ("TEXT_UNKNOWN", "UNKNOWN")
+
+
+def test_a_call_without_a_final_receipt_ends_voice_failed_after_72_hours(runtime: Runtime) -> None:
+    """The model's EventType enum has no VOICE_UNKNOWN: a call nobody reported on has failed."""
+    number = invoke(runtime, "RequestPhoneNumber", SCOPE, {
+        "IsoCountryCode": "US", "MessageType": "TRANSACTIONAL", "NumberCapabilities": ["VOICE"],
+        "NumberType": "SIMULATOR"}, "request")
+    message_id = invoke(runtime, "SendVoiceMessage", SCOPE, {
+        "DestinationPhoneNumber": US_SUCCESS, "MessageBody": "hi",
+        "OriginationIdentity": number["PhoneNumberId"]}, "request")["MessageId"]
+    dispatcher = _dispatcher(runtime, "worker", SilentSmsc())
+    dispatcher.run_once()
+    assert _final_events(runtime, message_id) == []
+    runtime.clock.advance(72 * 3600 + 61)
+    dispatcher.run_once()
+    [final] = _final_events(runtime, message_id)
+    assert (final["eventType"], final["messageStatus"]) == ("VOICE_FAILED", "FAILED")
 
 
 def _spent(runtime: Runtime) -> int:
