@@ -4,6 +4,9 @@ botocore's own validator checks only required members and minimums; this one che
 the model states (required, type, min/max, pattern, enum, list and map sizes, unknown members) and
 converts wire values (blob base64 → bytes, timestamps → epoch float). Each checker appends violations
 to a list that the caller turns into one ValidationException.
+
+No string may hold a NUL character, whatever its pattern allows: PostgreSQL's text and jsonb cannot store
+one (the request would fail in the store), and no handset or AWS console shows it.
 """
 
 from __future__ import annotations
@@ -115,6 +118,8 @@ def _compile_string(shape: Shape) -> Checker:
             invalid.append(FieldViolation(path, f"Member must satisfy enum value set: [{', '.join(sorted(enum))}]"))
         elif pattern is not None and not pattern.fullmatch(value):
             invalid.append(FieldViolation(path, f"Member must satisfy regular expression pattern: {pattern.pattern}"))
+        elif "\x00" in value:
+            invalid.append(FieldViolation(path, "Member must not contain NUL characters"))
         return value
 
     return check

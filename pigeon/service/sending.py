@@ -40,23 +40,6 @@ def destination_of(value: str, field: str = "DestinationPhoneNumber") -> Destina
     return destination
 
 
-def check_free_text(params: Params) -> None:
-    """No NUL character in a send's free-text members (MessageBody, Keyword, Context,
-    DestinationCountryParameters, MediaUrls): their patterns allow one, but PostgreSQL's text and jsonb cannot
-    hold it, and no handset shows it (as for inbound messages, pigeon/inbound/receive.py)."""
-    violations = [FieldViolation(name, "Must not contain NUL characters")
-                  for name, value in _free_text(params) if "\x00" in value]
-    if violations:
-        raise Invalid("FIELD_VALIDATION_FAILED", fields=violations)
-
-
-def _free_text(params: Params) -> list[tuple[str, str]]:
-    members: list[tuple[str, str]] = [(name, params[name]) for name in ("MessageBody", "Keyword") if name in params]
-    for name in ("Context", "DestinationCountryParameters"):
-        members += [(f"{name}.{key}", f"{key}{value}") for key, value in (params.get(name) or {}).items()]
-    return members + [(f"MediaUrls[{index}]", url) for index, url in enumerate(params.get("MediaUrls") or [])]
-
-
 def _parse_destination(value: str) -> Destination | None:
     number = value if value.startswith("+") else f"+{value}"
     simulator_country = origination.simulator_country(number)
@@ -71,7 +54,6 @@ def send_text_message(ctx: Context, params: Params) -> Result:
     body = params.get("MessageBody")
     if body is None:
         raise Invalid("MISSING_PARAMETER", "MessageBody is required", [FieldViolation("MessageBody", "Required")])
-    check_free_text(params)
     destination = destination_of(params["DestinationPhoneNumber"])
     configuration_set = configuration_set_of(ctx, params.get("ConfigurationSetName"))
     message_type = params.get("MessageType") or configuration_set.get("DefaultMessageType") or "TRANSACTIONAL"

@@ -22,7 +22,6 @@ def send_media_message(ctx: Context, params: Params) -> Result:
     if not body and not media_urls:
         raise Invalid("MISSING_PARAMETER", "A media message needs MediaUrls or a MessageBody.",
                       [FieldViolation("MediaUrls", "Required")])
-    sending.check_free_text(params)
     destination = sending.destination_of(params["DestinationPhoneNumber"])
     configuration_set = sending.configuration_set_of(ctx, params.get("ConfigurationSetName"))
     message_type = configuration_set.get("DefaultMessageType") or "TRANSACTIONAL"

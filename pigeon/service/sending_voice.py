@@ -50,7 +50,6 @@ def send_voice_message(ctx: Context, params: Params) -> Result:
     body = params.get("MessageBody")
     if body is None:
         raise Invalid("MISSING_PARAMETER", "MessageBody is required", [FieldViolation("MessageBody", "Required")])
-    sending.check_free_text(params)
     text_type = params.get("MessageBodyTextType") or "TEXT"
     check_body(body, text_type)
     destination = sending.destination_of(params["DestinationPhoneNumber"])
