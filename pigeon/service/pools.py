@@ -47,7 +47,12 @@ def find(ctx: Context, id_or_arn: str, for_update: bool = False) -> Record:
 
 
 def _identity(ctx: Context, params: Params) -> Record:
-    """The request's origination identity (a phone number or a sender ID) in the request's country."""
+    """The request's origination identity (a phone number or a sender ID) in the request's country.
+
+    IsoCountryCode is optional in the model but "Required: Yes" in the API reference for CreatePool,
+    AssociateOriginationIdentity and DisassociateOriginationIdentity."""
+    if params.get("IsoCountryCode") is None:
+        raise Invalid.field("IsoCountryCode", "Member must not be null", reason="MISSING_PARAMETER")
     identity = identities.resolve(ctx, params["OriginationIdentity"], params["IsoCountryCode"], for_update=True,
                                   kinds=(identities.PHONE_NUMBER, identities.SENDER_ID))
     if identity.data["IsoCountryCode"] != params["IsoCountryCode"]:

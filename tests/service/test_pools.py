@@ -65,6 +65,20 @@ def test_create_errors(client):
     assert (taken["Code"], taken["Reason"]) == ("ConflictException", "PHONE_NUMBER_ASSOCIATED_TO_POOL")
 
 
+@pytest.mark.parametrize("operation", ["create_pool", "associate_origination_identity",
+                                       "disassociate_origination_identity"])
+def test_iso_country_code_the_reference_requires_is_a_missing_parameter(client, operation):
+    made = number(client)
+    kwargs = {"OriginationIdentity": made["PhoneNumberId"]}
+    if operation == "create_pool":
+        kwargs["MessageType"] = "TRANSACTIONAL"
+    else:
+        kwargs["PoolId"] = pool_of(client, number(client)["PhoneNumberId"])["PoolId"]
+    found = error(getattr(client, operation), **kwargs)
+    assert found.items() >= {"Code": "ValidationException", "Status": 400, "Reason": "MISSING_PARAMETER",
+                             "Fields": [{"Name": "IsoCountryCode", "Message": "Member must not be null"}]}.items()
+
+
 def test_sender_id_may_join_several_pools_a_number_only_one(client):
     sender = client.request_sender_id(SenderId="ACME", IsoCountryCode="GB")
     first = pool_of(client, "ACME", iso="GB")
