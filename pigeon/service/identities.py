@@ -167,9 +167,14 @@ def _check_phone_matches(ctx: Context, pool: Record, number: Record) -> None:
     for reason, keys in checks:
         if any((mine.get(key) or None) != (theirs.get(key) or None) for key in keys):
             raise Conflict(reason, PHONE_NUMBER, number.resource_id)
-    numbers = [m for m in members(ctx, pool.resource_id) if m.resource_type == PHONE_NUMBER]
-    if numbers and not any(set(m.data["NumberCapabilities"]) & set(mine["NumberCapabilities"]) for m in numbers):
+    if not shares_capability(ctx, pool, mine["NumberCapabilities"]):
         raise Conflict("NUMBER_CAPABILITIES_MISMATCH", PHONE_NUMBER, number.resource_id)
+
+
+def shares_capability(ctx: Context, pool: Record, capabilities: list[str]) -> bool:
+    """Whether a number with ``capabilities`` shares one with the pool's phone numbers (or the pool has none)."""
+    numbers = [m for m in members(ctx, pool.resource_id) if m.resource_type == PHONE_NUMBER]
+    return not numbers or any(set(m.data["NumberCapabilities"]) & set(capabilities) for m in numbers)
 
 
 def join(ctx: Context, pool: Record, identity: Record) -> Record:

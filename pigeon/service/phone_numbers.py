@@ -69,8 +69,8 @@ def _new_document(ctx: Context, params: Params, phone_number_id: str) -> dict[st
 
 
 def _into_pool(ctx: Context, params: Params, document: dict[str, Any]) -> Record | None:
-    """The pool a new number joins (PoolId): it takes the pool's settings, and must match its message type
-    and (when one is named) its opt-out list."""
+    """The pool a new number joins (PoolId): it takes the pool's settings, and must match its message type,
+    (when one is named) its opt-out list and share a capability with the pool's numbers."""
     if not params.get("PoolId"):
         return None
     pool = lookup.resolve(ctx, identities.POOL, params["PoolId"], by_name=False, for_update=True, field="PoolId")
@@ -78,6 +78,8 @@ def _into_pool(ctx: Context, params: Params, document: dict[str, Any]) -> Record
         raise Conflict("MESSAGE_TYPE_MISMATCH", identities.POOL, pool.resource_id)
     if params.get("OptOutListName") and document["OptOutListName"] != pool.data["OptOutListName"]:
         raise Conflict("OPT_OUT_LIST_MISMATCH", identities.POOL, pool.resource_id)
+    if not identities.shares_capability(ctx, pool, document["NumberCapabilities"]):
+        raise Conflict("NUMBER_CAPABILITIES_MISMATCH", identities.POOL, pool.resource_id)
     quotas.check(ctx, "ORIGINATION_IDENTITIES_PER_POOL", len(identities.members(ctx, pool.resource_id)))
     document.update({key: pool.data[key] for key in identities.POOL_SETTINGS if key in pool.data})
     document["PoolId"] = pool.resource_id

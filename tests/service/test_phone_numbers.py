@@ -199,6 +199,17 @@ def test_request_into_pool_takes_its_settings_and_checks_message_type(client):
     assert (found["Code"], found["Reason"]) == ("ConflictException", "MESSAGE_TYPE_MISMATCH")
 
 
+def test_request_into_pool_refuses_a_number_sharing_no_capability_with_its_numbers(client):
+    first = request(client)
+    pool = client.create_pool(OriginationIdentity=first["PhoneNumberId"], IsoCountryCode="US",
+                              MessageType="TRANSACTIONAL")
+    found = error(request, client=client, PoolId=pool["PoolId"], NumberCapabilities=["VOICE"])
+    assert found.items() >= {"Code": "ConflictException", "Reason": "NUMBER_CAPABILITIES_MISMATCH",
+                             "ResourceType": "pool", "ResourceId": pool["PoolId"]}.items()
+    assert len(client.describe_phone_numbers()["PhoneNumbers"]) == 1
+    assert request(client, PoolId=pool["PoolId"], NumberCapabilities=["SMS", "VOICE"])["PoolId"] == pool["PoolId"]
+
+
 def test_numbers_are_never_shared_between_accounts_or_regions(server):
     clients = [make_client(server, new_account_id()), make_client(server, new_account_id(), region="eu-west-1")]
     seen = [request(c, IsoCountryCode="CA", NumberType="TOLL_FREE")["PhoneNumber"] for c in clients for _ in range(4)]
