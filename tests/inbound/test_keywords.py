@@ -151,6 +151,14 @@ def test_inbound_list_is_oldest_first_and_filtered(client, server, account_id):
     assert inbound_list(server, account="000000000001") == []
 
 
+@pytest.mark.parametrize("criterion", ["account", "region", "destination", "origination"])
+def test_inbound_list_filter_with_a_nul_is_a_validation_exception(server, criterion):
+    response = requests.get(server.url + "/_pigeon/inbound", params={criterion: "+1\x00"}, timeout=10)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert (body["__type"], [f["Name"] for f in body["Fields"]]) == ("ValidationException", [criterion])
+
+
 def test_unknown_destination_is_a_not_found_phone_number(server):
     response = post_inbound(server, HANDSET, "+12065559876", "hello")
     assert response.status_code == 404
