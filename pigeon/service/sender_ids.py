@@ -37,7 +37,8 @@ def find(ctx: Context, sender_id_or_arn: str, iso_country_code: str | None = Non
     """A sender ID by ARN or by SenderId (and country), or ResourceNotFoundException."""
     found = identities.find_sender_id(ctx, sender_id_or_arn, iso_country_code, for_update=for_update)
     if found is None:
-        key = f"{sender_id_or_arn}/{iso_country_code}" if iso_country_code else sender_id_or_arn
+        named = iso_country_code and not arns.is_arn(sender_id_or_arn)
+        key = f"{sender_id_or_arn}/{iso_country_code}" if named else sender_id_or_arn
         raise NotFound(RESOURCE_TYPE, key)
     return found
 

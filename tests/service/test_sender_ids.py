@@ -88,3 +88,10 @@ def test_release_refuses_sender_id_in_a_pool(client):
     found = error(client.release_sender_id, SenderId="POOLED", IsoCountryCode="GB")
     assert found.items() >= {"Code": "ConflictException", "Reason": "SENDER_ID_ASSOCIATED_TO_POOL",
                              "ResourceType": "sender-id", "ResourceId": "POOLED/GB"}.items()
+
+
+def test_unknown_sender_id_arn_is_not_found_under_the_arn_as_given(client, account_id):
+    arn = f"arn:aws:sms-voice:us-east-1:{account_id}:sender-id/GONE/GB"
+    found = error(client.release_sender_id, SenderId=arn, IsoCountryCode="GB")
+    assert found.items() >= {"Code": "ResourceNotFoundException", "ResourceType": "sender-id",
+                             "ResourceId": arn}.items()
