@@ -12,6 +12,7 @@ from typing import Any
 
 from pigeon.common import arns, lookup
 from pigeon.errors import Conflict, FieldViolation, Invalid, NotFound
+from pigeon.service import opt_outs
 from pigeon.service.context import Context, Params
 from pigeon.store import resources
 from pigeon.store.resources import Record
@@ -102,7 +103,7 @@ def opt_out_list_name(ctx: Context, value: str | None) -> str | None:
     found = lookup.find(ctx, OPT_OUT_LIST, value, field="OptOutListName")
     if found is not None:
         return found.name
-    if value == DEFAULT_OPT_OUT_LIST or value.endswith(f":{OPT_OUT_LIST}/{DEFAULT_OPT_OUT_LIST}"):
+    if opt_outs.is_default(ctx, value):
         return DEFAULT_OPT_OUT_LIST
     raise NotFound(OPT_OUT_LIST, value)
 

@@ -46,7 +46,8 @@ def _list_name(ctx: Context, name_or_arn: str) -> str:
     return arn.resource_id if arn and arn.resource_type == LIST_TYPE and arn.scope == ctx.scope else name_or_arn
 
 
-def _is_default(ctx: Context, name_or_arn: str) -> bool:
+def is_default(ctx: Context, name_or_arn: str) -> bool:
+    """Whether the value names this account and region's ``Default`` list (by name or by its own ARN)."""
     return name_or_arn in (DEFAULT_LIST, arns.build(ctx.scope, LIST_TYPE, DEFAULT_LIST))
 
 
@@ -65,7 +66,7 @@ def find_list(ctx: Context, name_or_arn: str, for_update: bool = False) -> Recor
     found = lookup.find(ctx, LIST_TYPE, name_or_arn, for_update=for_update, field="OptOutListName")
     if found is not None:
         return found
-    if not _is_default(ctx, name_or_arn):
+    if not is_default(ctx, name_or_arn):
         raise NotFound(LIST_TYPE, name_or_arn)
     default = _new_list(ctx, DEFAULT_LIST)
     if not ctx.writes:
@@ -155,7 +156,7 @@ def delete_opt_out_list(ctx: Context, params: Params) -> Result:
     an error is returned." The implicit ``Default`` list cannot be deleted.
     """
     given = params["OptOutListName"]
-    if _is_default(ctx, given):
+    if is_default(ctx, given):
         raise Conflict("RESOURCE_DELETION_NOT_ALLOWED", LIST_TYPE, DEFAULT_LIST,
                        "The Default opt-out list cannot be deleted.")
     record = find_list(ctx, given, for_update=True)

@@ -88,6 +88,19 @@ def test_request_with_existing_opt_out_list_by_arn(client):
     assert request(client, OptOutListName=arn)["OptOutListName"] == "mine"
 
 
+def test_another_accounts_default_opt_out_list_arn_is_not_found(client, account_id):
+    own = f"arn:aws:sms-voice:us-east-1:{account_id}:opt-out-list/Default"
+    made = request(client, OptOutListName=own)
+    assert made["OptOutListName"] == "Default"
+    other = f"arn:aws:sms-voice:us-east-1:{new_account_id()}:opt-out-list/Default"
+    for call, kwargs in [(request, {"client": client}),
+                         (client.update_phone_number, {"PhoneNumberId": made["PhoneNumberId"]})]:
+        found = error(call, OptOutListName=other, **kwargs)
+        assert found.items() >= {"Code": "ResourceNotFoundException", "ResourceType": "opt-out-list",
+                                 "ResourceId": other}.items()
+    assert len(client.describe_phone_numbers()["PhoneNumbers"]) == 1
+
+
 def test_international_sending_is_for_us_toll_free_numbers_only(client):
     assert request(client, InternationalSendingEnabled=True)["InternationalSendingEnabled"] is True
     found = error(request, client=client, NumberType="TEN_DLC", InternationalSendingEnabled=True)
