@@ -143,6 +143,8 @@ def _act(ctx: Context, number: Record, handset: Destination, keyword: keywords.K
         outcome["ResponseSkipped"] = "SELF_MANAGED_OPT_OUTS"
         return
     list_name = outcome["OptOutListName"]
+    if action in ("OPT_OUT", "OPT_IN"):  # one change to the list at a time (STOP and START racing would collide)
+        opt_outs.find_list(ctx, list_name, for_update=True)
     if action == "OPT_OUT":
         opt_outs.opt_out(ctx, list_name, handset.number, end_user=True)
         outcome["OptOut"] = "OPTED_OUT"

@@ -205,6 +205,18 @@ def test_concurrent_stops_from_one_handset_all_succeed(client, server, account_i
     assert len(inbound_list(server, account=account_id)) == 8
 
 
+def test_concurrent_stops_and_starts_from_one_handset_all_succeed(client, server, account_id):
+    from concurrent.futures import ThreadPoolExecutor
+
+    number = us_number(client, server)
+    bodies = ["STOP", "START"] * 16
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(lambda body: post_inbound(server, HANDSET, number["PhoneNumber"], body), bodies))
+    assert [r.status_code for r in responses] == [200] * len(bodies), [r.text for r in responses
+                                                                      if r.status_code != 200]
+    assert len(inbound_list(server, account=account_id)) == len(bodies)
+
+
 def test_self_managed_numbers_still_answer_custom_automatic_responses(client, server, account_id):
     number = us_number(client, server)
     client.update_phone_number(PhoneNumberId=number["PhoneNumberId"], SelfManagedOptOutsEnabled=True)
