@@ -103,11 +103,16 @@ def _statement(statement: Any, path: str, resource_arn: str) -> dict[str, Any]:
             "Actions": _actions(statement["Action"], f"{path}.Action")}
 
 
+def _not_json(constant: str) -> Any:
+    """NaN, Infinity and -Infinity, which Python's json reads and JSON (RFC 8259) does not have."""
+    raise ValueError(f"{constant} is not JSON")
+
+
 def parse(text: str, resource_arn: str) -> list[dict[str, Any]]:
     """The statements of a policy document for ``resource_arn``, or ValidationException naming what is wrong."""
     try:
-        document = json.loads(text)
-    except ValueError:
+        document = json.loads(text, parse_constant=_not_json)
+    except (ValueError, RecursionError):
         raise _bad("$", "is not valid JSON", reason="CANNOT_PARSE") from None
     if not isinstance(document, dict):
         raise _bad("$", "must be a JSON object")

@@ -114,6 +114,20 @@ def test_malformed_documents_are_invalid(client, document, reason, where):
     assert client.get_resource_policy(ResourceArn=arn)["Policy"] == "{}"
 
 
+@pytest.mark.parametrize("document", [
+    "[" * 4000 + "]" * 4000,
+    '{"Version": "2012-10-17", "Statement": ' + '{"a":' * 1500 + "1" + "}" * 1501,
+    '{"Version": "2012-10-17", "Statement": [{"Effect": NaN}]}',
+], ids=["nested-arrays", "nested-objects", "nan"])
+def test_deeply_nested_or_nan_documents_cannot_be_parsed(client, document):
+    """Within the 10,000 characters a document may nest deeper than Python's recursion limit (that was a 500),
+    and NaN is not JSON."""
+    arn = client.create_opt_out_list(OptOutListName="nested")["OptOutListArn"]
+    error = _error(client.put_resource_policy, ResourceArn=arn, Policy=document)
+    assert error.items() >= {"Code": "ValidationException", "Reason": "CANNOT_PARSE"}.items()
+    assert error["Fields"][0]["Name"] == "Policy"
+
+
 @pytest.mark.parametrize("change, where", [
     ({"Effect": "Permit"}, "Statement[0].Effect"),
     ({"Principal": {"Service": "sns.amazonaws.com"}}, "Statement[0].Principal"),
