@@ -13,7 +13,7 @@ from pigeon.common import arns, filters, ids, lookup, quotas, tags
 from pigeon.common.describe import describe
 from pigeon.errors import Conflict
 from pigeon.protocol.model import enum_values
-from pigeon.service import identities, inventory
+from pigeon.service import identities, inventory, pools
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
 from pigeon.store import resources
@@ -71,9 +71,9 @@ def _new_document(ctx: Context, params: Params, phone_number_id: str) -> dict[st
 def _into_pool(ctx: Context, params: Params, document: dict[str, Any]) -> Record | None:
     """The pool a new number joins (PoolId): it takes the pool's settings, and must match its message type,
     (when one is named) its opt-out list and share a capability with the pool's numbers."""
-    if not params.get("PoolId"):
+    if params.get("PoolId") is None:
         return None
-    pool = lookup.resolve(ctx, identities.POOL, params["PoolId"], by_name=False, for_update=True, field="PoolId")
+    pool = pools.find(ctx, params["PoolId"], for_update=True)
     if document["MessageType"] != pool.data["MessageType"]:
         raise Conflict("MESSAGE_TYPE_MISMATCH", identities.POOL, pool.resource_id)
     if params.get("OptOutListName") and document["OptOutListName"] != pool.data["OptOutListName"]:

@@ -42,7 +42,12 @@ MEMBER_FILTERS = {
 
 
 def find(ctx: Context, id_or_arn: str, for_update: bool = False) -> Record:
-    """A pool by PoolId or PoolArn, or ResourceNotFoundException."""
+    """A pool by PoolId or PoolArn, or ResourceNotFoundException.
+
+    The model lets PoolId be empty (min 0); the API reference's "Minimum length of 1" is the rule here."""
+    if not id_or_arn:
+        raise Invalid.field("PoolId", "Member must have length greater than or equal to 1",
+                            reason="FIELD_VALIDATION_FAILED")
     return lookup.resolve(ctx, RESOURCE_TYPE, id_or_arn, by_name=False, for_update=for_update, field="PoolId")
 
 

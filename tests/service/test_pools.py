@@ -231,3 +231,19 @@ def test_private_members_never_reach_the_wire(server, client, account_id):
         assert body[member], operation
         assert not [key for item in body[member] for key in item if key.startswith("_")], operation
     assert made["PhoneNumberId"] in str(post(server, TARGET + "DescribePhoneNumbers", account=account_id).json())
+
+
+def test_empty_pool_id_is_a_validation_error_not_a_missing_pool(client):
+    made = number(client)
+    calls = [(client.delete_pool, {}), (client.update_pool, {}), (client.list_pool_origination_identities, {}),
+             (client.associate_origination_identity, {"OriginationIdentity": made["PhoneNumberId"], "IsoCountryCode": "US"}),
+             (client.disassociate_origination_identity, {"OriginationIdentity": made["PhoneNumberId"],
+                                                         "IsoCountryCode": "US"}),
+             (number, {"client": client})]
+    for call, kwargs in calls:
+        found = error(call, PoolId="", **kwargs)
+        assert found.items() >= {"Code": "ValidationException", "Reason": "FIELD_VALIDATION_FAILED",
+                                 "Fields": [{"Name": "PoolId",
+                                             "Message": "Member must have length greater than or equal to 1"}]}.items()
+    assert error(client.describe_pools, PoolIds=[""])["Reason"] == "FIELD_VALIDATION_FAILED"
+    assert len(client.describe_phone_numbers()["PhoneNumbers"]) == 1
