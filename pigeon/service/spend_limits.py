@@ -16,18 +16,21 @@ _CHANNELS = {"Text": "TEXT", "Voice": "VOICE", "Media": "MEDIA", "Notify": "NOTI
 
 
 def max_limit(ctx: Context, name: str) -> int:
-    if name in ctx.settings.spend_max_limits:
-        return int(ctx.settings.spend_max_limits[name])
-    return int(quotas.defaults()["spend_limits"][name]["max"])
+    """The MaxLimit AWS sets for the account: ``max`` (or ``spend_max_limits``), capped by the account tier's
+    own figure where the tier has one (the sandbox's USD 1: an override cannot lift a sandbox account's limit)."""
+    limits = quotas.defaults()["spend_limits"][name]
+    maximum = int(ctx.settings.spend_max_limits.get(name, limits["max"]))
+    tier = ctx.runtime.account_tier(ctx.tx, ctx.scope.account_id)
+    return min(maximum, int(limits.get(tier, maximum)))
 
 
 def enforced_limit(ctx: Context, name: str) -> tuple[int, bool]:
-    """The limit in force for ``name`` (whole USD per month) and whether an override set it."""
+    """The limit in force for ``name`` (whole USD per month) and whether an override set it. Without an override
+    it is the MaxLimit: "Deleting a spend limit override will set the EnforcedLimit to equal the MaxLimit"."""
     overrides = accounts.setting(ctx.tx, ctx.scope, _OVERRIDES) or {}
     if name in overrides:
         return int(overrides[name]), True
-    tier = ctx.runtime.account_tier(ctx.tx, ctx.scope.account_id)
-    return min(int(quotas.defaults()["spend_limits"][name][tier]), max_limit(ctx, name)), False
+    return max_limit(ctx, name), False
 
 
 @operation("DescribeSpendLimits")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from tests.support.errors import error_of
@@ -48,3 +49,15 @@ def test_negative_limit_is_a_validation_error(unchecked_client):
     with pytest.raises(ClientError) as excinfo:
         unchecked_client.set_voice_message_spend_limit_override(MonthlyLimit=-1)
     assert error_of(excinfo)["Code"] == "ValidationException"
+
+
+def test_a_sandbox_account_cannot_raise_its_limit_above_the_sandbox_max(server, client, account_id):
+    """Sandbox spend is USD 1 a month and only AWS lifts it: the MaxLimit is 1 too, so EnforcedLimit equals
+    MaxLimit (as after deleting an override) and an override above it is refused."""
+    requests.put(f"{server.url}/_pigeon/accounts/{account_id}", json={"AccountTier": "SANDBOX"}, timeout=5)
+    for limit in limits(client).values():
+        assert (limit["EnforcedLimit"], limit["MaxLimit"], limit["Overridden"]) == (1, 1, False)
+    with pytest.raises(ClientError) as excinfo:
+        client.set_text_message_spend_limit_override(MonthlyLimit=2)
+    assert error_of(excinfo)["Reason"] == "REQUESTED_SPEND_LIMIT_HIGHER_THAN_SERVICE_LIMIT"
+    assert client.set_text_message_spend_limit_override(MonthlyLimit=0)["MonthlyLimit"] == 0
