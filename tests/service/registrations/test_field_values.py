@@ -101,3 +101,15 @@ def test_delete_field_value(client, brand):
     assert again["Reason"] == "REGISTRATION_FIELD_CANNOT_BE_DELETED"
     assert _error(client.delete_registration_field_value, RegistrationId=brand,
                   FieldPath="companyInfo.nope")["Reason"] == "UNKNOWN_REGISTRATION_FIELD"
+
+
+def test_sender_id_field_takes_only_what_the_sender_id_api_can_address(client):
+    """The sender ID created on approval must be usable with ReleaseSenderId/DescribeSenderIds, whose SenderId
+    pattern is [A-Za-z0-9_-]+: a space would make an identity no request can name."""
+    registration_id = client.create_registration(RegistrationType="GB_SENDER_ID_REGISTRATION")["RegistrationId"]
+    spaced = _error(client.put_registration_field_value, RegistrationId=registration_id,
+                    FieldPath="senderIdInfo.senderId", TextValue="MY SHOP")
+    assert (spaced["Reason"], spaced["Fields"][0]["Name"]) == ("FIELD_VALIDATION_FAILED", "TextValue")
+    put = client.put_registration_field_value(RegistrationId=registration_id, FieldPath="senderIdInfo.senderId",
+                                              TextValue="MY-SHOP_1")
+    assert put["TextValue"] == "MY-SHOP_1"
