@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from pigeon.common import arns, tags
 from pigeon.errors import FieldViolation, Invalid, NotFound
+from pigeon.protocol.model import enum_values
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
 from pigeon.store import resources
@@ -13,8 +14,10 @@ from pigeon.store.resources import Record
 
 
 def _tagged(ctx: Context, arn: str, for_update: bool = False) -> Record:
+    """The resource an ARN names; one whose resource type is not in the model's ResourceType enum (which a
+    ResourceNotFoundException would have to name) can name no resource: INVALID_ARN."""
     parsed = arns.parse(arn)
-    if parsed is None:
+    if parsed is None or parsed.resource_type not in enum_values("ResourceType"):
         raise Invalid("INVALID_ARN", f"{arn} is not a valid ARN", [FieldViolation("ResourceArn", "Not a valid ARN")])
     record = resources.get_by_arn(ctx.tx, arn, for_update=for_update) if parsed.scope == ctx.scope else None
     if record is None:

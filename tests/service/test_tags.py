@@ -34,6 +34,14 @@ def test_unknown_and_malformed_arns(client, account_id):
     assert (error_of(excinfo)["Code"], error_of(excinfo)["Reason"]) == ("ValidationException", "INVALID_ARN")
 
 
+@pytest.mark.parametrize("resource_type", ["protect-number-override", "widget"])
+def test_an_arn_of_no_resource_type_is_invalid_arn(client, account_id, resource_type):
+    """A ResourceNotFoundException would name a ResourceType outside the model's enum."""
+    with pytest.raises(ClientError) as excinfo:
+        client.list_tags_for_resource(ResourceArn=f"arn:aws:sms-voice:us-east-1:{account_id}:{resource_type}/x")
+    assert (error_of(excinfo)["Code"], error_of(excinfo)["Reason"]) == ("ValidationException", "INVALID_ARN")
+
+
 def test_reserved_prefix_and_per_resource_limit(client, arn):
     with pytest.raises(ClientError) as excinfo:
         client.tag_resource(ResourceArn=arn, Tags=[{"Key": "aws:owner", "Value": "x"}])
