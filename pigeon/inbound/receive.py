@@ -82,6 +82,10 @@ def _checked(origination_number: Any, destination_number: Any, body: Any) -> tup
         raise Invalid.field("MessageBody", f"At most {MAX_BODY_LENGTH} characters")
     if "\x00" in body:  # no handset sends it, and PostgreSQL text cannot hold it
         raise Invalid.field("MessageBody", "Must not contain NUL characters")
+    try:
+        body.encode()
+    except UnicodeEncodeError:  # a lone surrogate: a command-line argument that was not UTF-8
+        raise Invalid.field("MessageBody", "Must be valid Unicode text") from None
     our_number = destination_number if destination_number.startswith("+") else f"+{destination_number}"
     if not _E164.fullmatch(our_number):
         raise Invalid.field("DestinationNumber", f"{destination_number} is not an E.164 phone number")

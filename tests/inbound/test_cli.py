@@ -37,3 +37,11 @@ def test_inbound_command_reports_an_unknown_number(server):
     assert done.returncode == 1
     error = json.loads(done.stderr.strip().splitlines()[-1])
     assert (error["__type"], error["ResourceType"]) == ("ResourceNotFoundException", "phone-number")
+
+
+def test_inbound_command_refuses_a_body_that_is_not_utf8(client, server):
+    number = us_number(client, server)
+    done = run_inbound(server, "--from", HANDSET, "--to", number["PhoneNumber"], "--body", b"caf\xe9")  # type: ignore[arg-type]
+    assert done.returncode == 1
+    error = json.loads(done.stderr.strip().splitlines()[-1])
+    assert (error["__type"], [f["Name"] for f in error["Fields"]]) == ("ValidationException", ["MessageBody"])
