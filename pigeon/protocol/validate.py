@@ -148,9 +148,17 @@ def _check_boolean(value: Any, path: str, missing: list, invalid: list) -> Any:
     return value
 
 
+_EARLIEST, _AFTER_LATEST = -62135596800.0, 253402300800.0
+"""0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z (excluded): the range SDKs can read back (botocore fails on a response
+holding a later time, so a stored one would break every later read of the resource)."""
+
+
 def _check_timestamp(value: Any, path: str, missing: list, invalid: list) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         invalid.append(FieldViolation(path, "Expected a timestamp in epoch seconds"))
+        return value
+    if not _EARLIEST <= value < _AFTER_LATEST:
+        invalid.append(FieldViolation(path, "Member must be a time between the years 1 and 9999"))
         return value
     return float(value)
 

@@ -104,6 +104,15 @@ def test_wrong_types_numeric_ranges_and_list_sizes(server):
     assert body["Fields"][0]["Name"] == "ConfigurationSetNames"
 
 
+@pytest.mark.parametrize("value", [253402300800, 1e20, -1e20])
+def test_timestamps_sdks_cannot_read_back_are_invalid(server, value):
+    """Stored, a time after 9999 made every later ListProtectConfigurationRuleSetNumberOverrides fail in boto3."""
+    body = validation(server, "PutProtectConfigurationRuleSetNumberOverride", {
+        "ProtectConfigurationId": "protect-" + "0" * 32, "DestinationPhoneNumber": "+12065550100", "Action": "BLOCK",
+        "ExpirationTimestamp": value})
+    assert (body["Reason"], body["Fields"][0]["Name"]) == ("FIELD_VALIDATION_FAILED", "ExpirationTimestamp")
+
+
 def test_unknown_member_and_nested_paths(server):
     body = validation(server, "CreateConfigurationSet", {"ConfigurationSetName": "ok", "Colour": "blue"})
     assert body["Fields"] == [{"Name": "Colour", "Message": "Unknown member"}]
