@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from pigeon import __version__
 from pigeon.admin.deliveries import routes as delivery_routes
+from pigeon.admin.http import RefuseNul, error, json
 from pigeon.admin.http import document as read_document
-from pigeon.admin.http import error, json
 from pigeon.admin.inbound import routes as inbound_routes
 from pigeon.admin.messages import routes as message_routes
 from pigeon.errors import FieldViolation, Invalid, ServiceError
@@ -88,4 +89,4 @@ def build_admin(runtime: Runtime) -> Starlette:
         *inbound_routes(runtime),
         *delivery_routes(runtime),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(RefuseNul)])

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pigeon.errors import Invalid, ServiceError
+from pigeon.errors import FieldViolation, Invalid, ServiceError
 
 
 def json(body: Any, status: int = 200) -> Response:
@@ -29,3 +31,25 @@ async def document(request: Request) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise Invalid("CANNOT_PARSE", "Body must be a JSON object")
     return parsed
+
+
+class RefuseNul:
+    """ASGI middleware of the inspection API: a NUL character in the path or a query parameter is
+    ValidationException naming it, before any route runs (PostgreSQL's text cannot hold one, so it can match
+    nothing, and the query would fail in the store; the AWS API has the same rule in its validator)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            bad = ["path"] if "\x00" in scope["path"] else []
+            bad += [key for key, value in QueryParams(scope.get("query_string", b"")).multi_items()
+                    if "\x00" in key or "\x00" in value]
+            if bad:
+                name = bad[0].replace("\x00", "\\0")
+                refusal = Invalid("FIELD_VALIDATION_FAILED", f"{name} must not contain NUL characters",
+                                  [FieldViolation(name, "Must not contain NUL characters")])
+                await error(refusal)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

@@ -99,3 +99,20 @@ def test_a_nul_in_a_tag_is_refused_naming_the_tag(client):
         client.tag_resource(ResourceArn=arn, Tags=[{"Key": "k\x00", "Value": "v"}])
     assert error_of(excinfo)["Fields"][0]["Name"] == "Tags[0].Key"
     assert client.list_tags_for_resource(ResourceArn=arn)["Tags"] == []
+
+
+@pytest.mark.parametrize("path, params, named", [
+    ("/_pigeon/messages", {"destination": "+1\x00"}, "destination"),
+    ("/_pigeon/messages", {"account": "1\x00", "channel": "TEXT"}, "account"),
+    ("/_pigeon/events", {"message_id": "m\x00"}, "message_id"),
+    ("/_pigeon/deliveries", {"account": "\x00"}, "account"),
+    ("/_pigeon/inbound", {"origination": "+1\x00"}, "origination"),
+    ("/_pigeon/accounts/1111%0022222", {}, "path"),
+    ("/_pigeon/messages/m%00/audio", {}, "path"),
+])
+def test_the_inspection_api_refuses_a_nul_in_the_path_or_a_query_parameter(server, path, params, named):
+    answer = requests.get(server.url + path, params=params, timeout=10)
+    assert answer.status_code == 400, answer.text
+    body = answer.json()
+    assert (body["__type"], body["Reason"], [field["Name"] for field in body["Fields"]]) == (
+        "ValidationException", "FIELD_VALIDATION_FAILED", [named])
