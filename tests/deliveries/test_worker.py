@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -49,9 +50,13 @@ def worker(runtime):
 class Receiver(http.server.BaseHTTPRequestHandler):
     bodies: list[bytes] = []
     failures_left = 0
+    requests = 0
+    delay_seconds = 0.0
 
     def do_POST(self):  # noqa: N802
         body = self.rfile.read(int(self.headers["Content-Length"]))
+        Receiver.requests += 1
+        time.sleep(Receiver.delay_seconds)
         if Receiver.failures_left > 0:
             Receiver.failures_left -= 1
             self.send_response(503)
@@ -68,7 +73,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def webhook_url():
-    Receiver.bodies, Receiver.failures_left = [], 0
+    Receiver.bodies, Receiver.failures_left, Receiver.requests, Receiver.delay_seconds = [], 0, 0, 0.0
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}/inbound"
@@ -149,3 +154,44 @@ def test_inspection_lists_deliveries(server):
 
     answer = requests.get(server.url + "/_pigeon/deliveries?account=999999999999", timeout=5)
     assert answer.status_code == 200 and answer.json() == {"Deliveries": []}
+
+
+def _wait_for(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_a_slow_target_does_not_hold_up_deliveries_to_the_others(runtime, moto, webhook_url):
+    Receiver.delay_seconds = 3.0
+    slow = enqueue(runtime, "webhook", {"Url": webhook_url, "Secret": "s3cret"}, {"n": "slow"})
+    topic = moto.client("sns").create_topic(Name=f"quick-{id(runtime)}")["TopicArn"]
+    quick = [enqueue(runtime, "sns", {"TopicArn": topic}, {"n": n}) for n in range(3)]
+    worker = DeliveryWorker(runtime.store, runtime.clock, build_senders(runtime.settings), idle_seconds=0.05)
+    worker.start()
+    try:
+        assert _wait_for(lambda: all(statuses(runtime)[d] == ("DONE", 1) for d in quick), timeout=1.5)
+        assert statuses(runtime)[slow] == ("PENDING", 0)  # still on its way, queued first
+        assert _wait_for(lambda: statuses(runtime)[slow] == ("DONE", 1), timeout=6)
+    finally:
+        worker.stop()
+
+
+def test_a_failing_target_is_not_called_again_within_the_first_backoff_step(runtime, worker, webhook_url):
+    Receiver.failures_left = 1000
+    queued = [enqueue(runtime, "webhook", {"Url": webhook_url, "Secret": "s3cret"}, {"n": n}) for n in range(20)]
+    assert worker.run_once() == worker.concurrency == 8
+    first_wave = Receiver.requests  # side by side: those started before the first failure was recorded
+    assert 1 <= first_wave <= 8
+    assert worker.run_once() + worker.run_once() == 12  # the rest come due while the target cools down
+    assert Receiver.requests == first_wave
+    with runtime.store.transaction(write=False) as tx:
+        found = {d.delivery_id: d for d in deliveries.listing(tx, SCOPE.account_id)}
+    assert all((found[d].status, found[d].attempts) == ("PENDING", 1) for d in queued)
+    skipped = sum(found[d].last_error.startswith("not attempted: the target failed") for d in queued)
+    assert skipped == 20 - first_wave
+    runtime.clock.advance(deliveries.RETRY_BASE_SECONDS)
+    assert worker.run_once() == 8 and Receiver.requests > first_wave  # cooled down: called again
