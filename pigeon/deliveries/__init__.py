@@ -79,6 +79,17 @@ def claim(store: Store, worker: str, now: float, lease_seconds: float, limit: in
     return sorted(claimed, key=lambda delivery: delivery.seq)  # in the order they were queued
 
 
+def extend(store: Store, delivery: Delivery, worker: str, now: float, lease_seconds: float) -> bool:
+    """Renew ``worker``'s claim on ``delivery`` before a late attempt; False when the claim was lost (another
+    worker took it once the lease ran out)."""
+    with store.transaction(write=True) as tx:
+        renewed = tx.execute(deliveries.update()
+                             .where(_D.delivery_id == delivery.delivery_id, _D.claimed_by == worker,
+                                    _D.status == PENDING)
+                             .values(due_at=now + lease_seconds, updated_at=now))
+        return renewed.rowcount == 1
+
+
 def backoff(attempts: int) -> float:
     """Seconds before attempt ``attempts + 1``: doubling from one second, at most ten minutes."""
     return min(RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), RETRY_MAX_SECONDS)

@@ -195,3 +195,50 @@ def test_a_failing_target_is_not_called_again_within_the_first_backoff_step(runt
     assert skipped == 20 - first_wave
     runtime.clock.advance(deliveries.RETRY_BASE_SECONDS)
     assert worker.run_once() == 8 and Receiver.requests > first_wave  # cooled down: called again
+
+
+def test_one_target_receives_its_deliveries_in_the_order_they_were_queued(runtime, worker, webhook_url):
+    Receiver.delay_seconds = 0.01
+    for n in range(12):
+        enqueue(runtime, "webhook", {"Url": webhook_url, "Secret": "s3cret"}, {"n": n})
+    assert worker.run_once() + worker.run_once() == 12
+    assert [json.loads(body)["n"] for body in Receiver.bodies] == list(range(12))
+
+
+def test_a_claim_that_waited_past_half_its_lease_is_renewed_before_the_attempt(runtime, webhook_url):
+    queued = [enqueue(runtime, "webhook", {"Url": webhook_url, "Secret": "s3cret"}, {"n": n}) for n in range(2)]
+    worker = DeliveryWorker(runtime.store, runtime.clock, build_senders(runtime.settings), lease_seconds=60.0)
+    original = worker.senders["webhook"]
+
+    def slow_first(target, payload, delivery_id):  # the clock moves 40 s while the first one is sent
+        if payload["n"] == 0:
+            runtime.clock.advance(40.0)
+        else:  # 30 s after the original lease ended, the second one is still ours
+            seen_by_other.extend(deliveries.claim(runtime.store, "other", runtime.clock.now() + 30, 60.0, 10))
+        original(target, payload, delivery_id)
+
+    seen_by_other: list[deliveries.Delivery] = []
+    worker.senders["webhook"] = slow_first
+    assert worker.run_once() == 2
+    assert seen_by_other == []
+    assert [json.loads(body)["n"] for body in Receiver.bodies] == [0, 1]
+    assert statuses(runtime)[queued[1]] == ("DONE", 1)
+
+
+def test_a_claim_lost_while_waiting_in_its_lane_is_not_attempted(runtime, webhook_url):
+    queued = [enqueue(runtime, "webhook", {"Url": webhook_url, "Secret": "s3cret"}, {"n": n}) for n in range(2)]
+    worker = DeliveryWorker(runtime.store, runtime.clock, build_senders(runtime.settings), lease_seconds=60.0)
+    original = worker.senders["webhook"]
+
+    def first_outlives_the_lease(target, payload, delivery_id):
+        if payload["n"] == 0:  # meanwhile both leases end and another worker takes both
+            runtime.clock.advance(61.0)
+            taken.extend(d.delivery_id for d in deliveries.claim(runtime.store, "other", runtime.clock.now(), 60.0, 10))
+        original(target, payload, delivery_id)
+
+    taken: list[str] = []
+    worker.senders["webhook"] = first_outlives_the_lease
+    assert worker.run_once() == 2
+    assert taken == queued
+    assert [json.loads(body)["n"] for body in Receiver.bodies] == [0]  # the second is the other worker's now
+    assert statuses(runtime) == {queued[0]: ("PENDING", 0), queued[1]: ("PENDING", 0)}  # neither recorded by us
