@@ -8,7 +8,7 @@ PARAMETERS_CANNOT_BE_USED_TOGETHER, as the reference says for each operation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pigeon.common import filters, pagination
@@ -24,7 +24,7 @@ def describe(
     resource_type: str,
     names_member: str,
     find: Callable[[Any], Record],
-    filter_table: Mapping[str, filters.Extractor],
+    filter_table: filters.Table,
     all_records: Callable[[], Iterable[Record]] | None = None,
 ) -> tuple[list[Record], str | None]:
     """One page of the records the request asks for, and the next token."""

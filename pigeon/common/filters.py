@@ -1,9 +1,12 @@
 """Describe/List filters: AND across filters, OR within a filter's values; unknown names rejected.
 
 Each family declares a table ``{filter name: function(item) -> value or list of values}``; values are
-compared as strings (booleans as ``true``/``false``), as AWS does. Filters that do not compare for equality
+compared as strings (booleans as ``true``/``false``), as AWS does. A filter whose values come from a closed
+set (a model enum, true/false) is a ``OneOf`` entry (``one_of``, ``boolean``): any other value is
+INVALID_FILTER_VALUES instead of matching nothing. Filters that do not compare for equality
 (``...-begins-with``, ``...-before``, ``...-after``) are a ``Custom`` entry built with ``begins_with``,
-``before`` or ``after``.
+``before`` or ``after``. Violations name the filter by its index (``Filters[1].Values[0]``), as the
+protocol validator names list members.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ def _as_strings(value: Any) -> set[str]:
 def apply(
     items: Iterable[T],
     filters: list[Mapping[str, Any]] | None,
-    table: Mapping[str, Extractor | Custom],
+    table: Table,
     field: str = "Filters",
 ) -> list[T]:
     """Keep the items that match every filter."""
@@ -40,8 +43,30 @@ def apply(
     if not filters:
         return items
     check_names(filters, table, field)
-    tests = [_compile(table[f["Name"]], f, field) for f in filters]
+    tests = [_compile(table[f["Name"]], f, f"{field}[{index}]") for index, f in enumerate(filters)]
     return [item for item in items if all(test(item) for test in tests)]
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """An equality filter whose values must be among ``allowed``."""
+
+    extract: Extractor
+    allowed: frozenset[str]
+
+
+Table = Mapping[str, "Extractor | Custom | OneOf"]
+"""A family's filters by name."""
+
+BOOLEAN_VALUES = ("true", "false")
+
+
+def one_of(extract: Extractor, allowed: Iterable[str]) -> OneOf:
+    return OneOf(extract, frozenset(allowed))
+
+
+def boolean(extract: Extractor) -> OneOf:
+    return OneOf(extract, frozenset(BOOLEAN_VALUES))
 
 
 @dataclass(frozen=True)
@@ -52,12 +77,27 @@ class Custom:
     compile: Callable[[str, list[str], str], Callable[[Any], bool]]
 
 
-def _compile(entry: Extractor | Custom, given: Mapping[str, Any], field: str) -> Callable[[Any], bool]:
+def _compile(entry: Extractor | Custom | OneOf, given: Mapping[str, Any], field: str) -> Callable[[Any], bool]:
+    """The test of one filter; ``field`` is its path (``Filters[0]``)."""
     values = [str(v).lower() if isinstance(v, bool) else str(v) for v in given["Values"]]
     if isinstance(entry, Custom):
         return entry.compile(given["Name"], values, field)
+    if isinstance(entry, OneOf):
+        _check_allowed(given["Name"], values, entry.allowed, field)
+        entry = entry.extract
     wanted = set(values)
-    return lambda item: bool(_as_strings(entry(item)) & wanted)
+    extract = entry
+    return lambda item: bool(_as_strings(extract(item)) & wanted)
+
+
+def _check_allowed(name: str, values: list[str], allowed: frozenset[str], field: str) -> None:
+    bad = [(index, value) for index, value in enumerate(values) if value not in allowed]
+    if bad:
+        raise Invalid(
+            "INVALID_FILTER_VALUES",
+            f"Invalid values for filter {name}: {', '.join(value for _, value in bad)}",
+            [FieldViolation(f"{field}.Values[{index}]", f"Invalid value {value}") for index, value in bad],
+        )
 
 
 def begins_with(extract: Extractor) -> Custom:
@@ -103,24 +143,17 @@ def _or(value: float | None, missing: float) -> float:
 
 def check_names(filters: list[Mapping[str, Any]] | None, table: Iterable[str], field: str = "Filters") -> None:
     """Reject filter names outside ``table`` (for families that filter in the store instead of ``apply``)."""
-    unknown = [f["Name"] for f in filters or [] if f["Name"] not in table]
+    unknown = [(index, f["Name"]) for index, f in enumerate(filters or []) if f["Name"] not in table]
     if unknown:
         raise Invalid(
             "INVALID_FILTER_VALUES",
-            f"Unsupported filter name(s): {', '.join(unknown)}",
-            [FieldViolation(f"{field}.Name", f"Unsupported filter name {name}") for name in unknown],
+            f"Unsupported filter name(s): {', '.join(name for _, name in unknown)}",
+            [FieldViolation(f"{field}[{index}].Name", f"Unsupported filter name {name}") for index, name in unknown],
         )
 
 
 def check_values(filters: list[Mapping[str, Any]] | None, name: str, allowed: Iterable[str], field: str = "Filters") -> None:
     """Reject values outside ``allowed`` for the filter ``name`` (enum-valued filters)."""
-    allowed = set(allowed)
-    for f in filters or []:
+    for index, f in enumerate(filters or []):
         if f["Name"] == name:
-            bad = [value for value in f["Values"] if value not in allowed]
-            if bad:
-                raise Invalid(
-                    "INVALID_FILTER_VALUES",
-                    f"Invalid values for filter {name}: {', '.join(bad)}",
-                    [FieldViolation(f"{field}.Values", f"Invalid value {value}") for value in bad],
-                )
+            _check_allowed(name, [str(value) for value in f["Values"]], frozenset(allowed), f"{field}[{index}]")

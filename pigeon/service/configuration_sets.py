@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from pigeon.common import arns, lookup, quotas, tags
+from pigeon.common import arns, filters, lookup, quotas, tags
 from pigeon.common.describe import describe
 from pigeon.errors import Conflict
+from pigeon.protocol.model import enum_values
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
 from pigeon.store import resources
@@ -15,12 +16,13 @@ from pigeon.store.resources import Record
 
 RESOURCE_TYPE = "configuration-set"
 
-FILTERS = {
+FILTERS: filters.Table = {
     "event-destination-name": lambda r: [d["EventDestinationName"] for d in r.data["EventDestinations"]],
-    "matching-event-types": lambda r: [t for d in r.data["EventDestinations"] for t in d["MatchingEventTypes"]],
-    "default-message-type": lambda r: r.data.get("DefaultMessageType"),
+    "matching-event-types": filters.one_of(
+        lambda r: [t for d in r.data["EventDestinations"] for t in d["MatchingEventTypes"]], enum_values("EventType")),
+    "default-message-type": filters.one_of(lambda r: r.data.get("DefaultMessageType"), enum_values("MessageType")),
     "default-sender-id": lambda r: r.data.get("DefaultSenderId"),
-    "default-message-feedback-enabled": lambda r: r.data.get("DefaultMessageFeedbackEnabled", False),
+    "default-message-feedback-enabled": filters.boolean(lambda r: r.data.get("DefaultMessageFeedbackEnabled", False)),
     "protect-configuration-id": lambda r: r.data.get("ProtectConfigurationId"),
 }
 

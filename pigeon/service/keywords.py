@@ -17,6 +17,7 @@ import yaml
 
 from pigeon.common import filters, pagination, quotas
 from pigeon.errors import Conflict, Invalid, NotFound
+from pigeon.protocol.model import enum_values
 from pigeon.service import identities
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
@@ -26,7 +27,7 @@ from pigeon.store.resources import Record
 RESOURCE_TYPE = "keyword"
 IDENTITY_TYPES = (identities.PHONE_NUMBER, identities.POOL)
 QUOTAS = {"phone-number": "KEYWORDS_PER_PHONE_NUMBER", "pool": "KEYWORDS_PER_POOL"}
-FILTERS = {"keyword-action": lambda keyword: keyword["KeywordAction"]}
+FILTERS: filters.Table = {"keyword-action": filters.one_of(lambda keyword: keyword["KeywordAction"], enum_values("KeywordAction"))}
 
 Keyword = dict[str, Any]
 """KeywordInformation: Keyword, KeywordMessage, KeywordAction."""
@@ -130,7 +131,6 @@ def describe_keywords(ctx: Context, params: Params) -> Result:
             raise NotFound(RESOURCE_TYPE, missing[0])
         names = {_normal(keyword) for keyword in wanted}
         keywords = [keyword for keyword in keywords if _normal(keyword["Keyword"]) in names]
-    filters.check_values(params.get("Filters"), "keyword-action", ["AUTOMATIC_RESPONSE", "OPT_OUT", "OPT_IN"])
     keywords = filters.apply(keywords, params.get("Filters"), FILTERS)
     chunk, token = pagination.page_of(ctx, params, keywords, lambda keyword: _normal(keyword["Keyword"]))
     return {"OriginationIdentity": identity.resource_id, "OriginationIdentityArn": identity.arn,

@@ -24,19 +24,19 @@ from pigeon.store.resources import Record
 RESOURCE_TYPE = "pool"
 KEYWORD = "keyword"
 
-FILTERS = {
-    "status": lambda r: r.data["Status"],
-    "message-type": lambda r: r.data["MessageType"],
-    "two-way-enabled": lambda r: r.data.get("TwoWayEnabled", False),
-    "self-managed-opt-outs-enabled": lambda r: r.data.get("SelfManagedOptOutsEnabled", False),
+FILTERS: filters.Table = {
+    "status": filters.one_of(lambda r: r.data["Status"], enum_values("PoolStatus")),
+    "message-type": filters.one_of(lambda r: r.data["MessageType"], enum_values("MessageType")),
+    "two-way-enabled": filters.boolean(lambda r: r.data.get("TwoWayEnabled", False)),
+    "self-managed-opt-outs-enabled": filters.boolean(lambda r: r.data.get("SelfManagedOptOutsEnabled", False)),
     "opt-out-list-name": lambda r: r.data.get("OptOutListName"),
-    "shared-routes-enabled": lambda r: r.data.get("SharedRoutesEnabled", False),
-    "deletion-protection-enabled": lambda r: r.data.get("DeletionProtectionEnabled", False),
+    "shared-routes-enabled": filters.boolean(lambda r: r.data.get("SharedRoutesEnabled", False)),
+    "deletion-protection-enabled": filters.boolean(lambda r: r.data.get("DeletionProtectionEnabled", False)),
     "two-way-channel-arn": lambda r: r.data.get("TwoWayChannelArn"),
 }
-MEMBER_FILTERS = {
+MEMBER_FILTERS: filters.Table = {
     "iso-country-code": lambda entry: entry[1]["IsoCountryCode"],
-    "number-capability": lambda entry: entry[1]["NumberCapabilities"],
+    "number-capability": filters.one_of(lambda entry: entry[1]["NumberCapabilities"], enum_values("NumberCapability")),
 }
 """Over (seq, OriginationIdentityMetadata) entries."""
 
@@ -106,8 +106,6 @@ def create_pool(ctx: Context, params: Params) -> Result:
 @operation("DescribePools")
 def describe_pools(ctx: Context, params: Params) -> Result:
     """Given pools (an unknown one is an error) or all of the account's, filtered."""
-    filters.check_values(params.get("Filters"), "status", enum_values("PoolStatus"))
-    filters.check_values(params.get("Filters"), "message-type", enum_values("MessageType"))
     chunk, token = describe(ctx, params, RESOURCE_TYPE, "PoolIds", lambda value: find(ctx, value), FILTERS)
     return {"Pools": [record.data for record in chunk], "NextToken": token}
 
@@ -180,7 +178,6 @@ def disassociate_origination_identity(ctx: Context, params: Params) -> Result:
 @operation("ListPoolOriginationIdentities")
 def list_pool_origination_identities(ctx: Context, params: Params) -> Result:
     pool = find(ctx, params["PoolId"])
-    filters.check_values(params.get("Filters"), "number-capability", enum_values("NumberCapability"))
     entries = [(member.seq, identities.metadata(member)) for member in identities.members(ctx, pool.resource_id)]
     entries = filters.apply(entries, params.get("Filters"), MEMBER_FILTERS)
     chunk, token = pagination.page_of(ctx, params, entries, lambda e: e[0])

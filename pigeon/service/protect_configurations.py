@@ -27,10 +27,10 @@ DEFAULT_KEY = "DefaultProtectConfigurationId"
 """Key of the account default in the per-region account settings (DescribeAccountAttributes reads it)."""
 
 
-def _filters(default_id: str | None) -> dict[str, filters.Extractor]:
+def _filters(default_id: str | None) -> dict[str, filters.OneOf]:
     return {
-        "account-default": lambda record: record.resource_id == default_id,
-        "deletion-protection-enabled": lambda record: record.data.get("DeletionProtectionEnabled", False),
+        "account-default": filters.boolean(lambda record: record.resource_id == default_id),
+        "deletion-protection-enabled": filters.boolean(lambda record: record.data.get("DeletionProtectionEnabled", False)),
     }
 
 
@@ -117,8 +117,6 @@ def delete_protect_configuration(ctx: Context, params: Params) -> Result:
 @operation("DescribeProtectConfigurations")
 def describe_protect_configurations(ctx: Context, params: Params) -> Result:
     default_id = account_default_id(ctx)
-    for name in ("account-default", "deletion-protection-enabled"):
-        filters.check_values(params.get("Filters"), name, ("true", "false"))
     chunk, token = describe(ctx, params, RESOURCE_TYPE, "ProtectConfigurationIds", lambda value: find(ctx, value),
                             _filters(default_id))
     return {"ProtectConfigurations": [information(record, default_id) for record in chunk], "NextToken": token}

@@ -14,6 +14,7 @@ import phonenumbers
 
 from pigeon.common import filters, pagination, phone
 from pigeon.errors import FieldViolation, Invalid, NotFound
+from pigeon.protocol.model import enum_values
 from pigeon.service import opt_outs
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.protect_configurations import OVERRIDE_TYPE, RESOURCE_TYPE, find
@@ -30,10 +31,10 @@ country rules to either block, or filter", user guide "Country rule modes"); voi
 
 COUNTRIES = tuple(sorted(phonenumbers.SUPPORTED_REGIONS))
 
-OVERRIDE_FILTERS: dict[str, filters.Extractor | filters.Custom] = {
+OVERRIDE_FILTERS: filters.Table = {
     "iso-country-code": lambda record: record.data.get("IsoCountryCode"),
     "destination-phone-number-begins-with": filters.begins_with(lambda record: record.data["DestinationPhoneNumber"]),
-    "action": lambda record: record.data["Action"],
+    "action": filters.one_of(lambda record: record.data["Action"], enum_values("ProtectConfigurationRuleOverrideAction")),
     "expires-before": filters.before(lambda record: record.data.get("ExpirationTimestamp")),
     "expires-after": filters.after(lambda record: record.data.get("ExpirationTimestamp")),
     "created-before": filters.before(lambda record: record.data["CreatedTimestamp"]),
@@ -172,7 +173,6 @@ def delete_protect_configuration_rule_set_number_override(ctx: Context, params: 
 @operation("ListProtectConfigurationRuleSetNumberOverrides")
 def list_protect_configuration_rule_set_number_overrides(ctx: Context, params: Params) -> Result:
     record = find(ctx, params["ProtectConfigurationId"])
-    filters.check_values(params.get("Filters"), "action", ("ALLOW", "BLOCK"))
     overrides = [override for override in resources.list_of(ctx.tx, ctx.scope, OVERRIDE_TYPE,
                                                              parent_id=record.resource_id)
                  if _live(ctx, override)]

@@ -24,12 +24,12 @@ RESOURCE_TYPE = "sender-id"
 SENDER_ID_FORMAT = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9_-]{1,11}")
 """At most 11 characters with at least one letter: what handsets display as an alphanumeric sender."""
 
-FILTERS = {
+FILTERS: filters.Table = {
     "sender-id": lambda r: r.data["SenderId"],
     "iso-country-code": lambda r: r.data["IsoCountryCode"],
-    "message-type": lambda r: r.data.get("MessageTypes", []),
-    "deletion-protection-enabled": lambda r: r.data.get("DeletionProtectionEnabled", False),
-    "registered": lambda r: r.data.get("Registered", False),
+    "message-type": filters.one_of(lambda r: r.data.get("MessageTypes", []), enum_values("MessageType")),
+    "deletion-protection-enabled": filters.boolean(lambda r: r.data.get("DeletionProtectionEnabled", False)),
+    "registered": filters.boolean(lambda r: r.data.get("Registered", False)),
 }
 
 
@@ -87,7 +87,6 @@ def request_sender_id(ctx: Context, params: Params) -> Result:
 @operation("DescribeSenderIds")
 def describe_sender_ids(ctx: Context, params: Params) -> Result:
     """Given sender IDs (an unknown one is an error) or all of the account's, filtered."""
-    filters.check_values(params.get("Filters"), "message-type", enum_values("MessageType"))
     chunk, token = describe(ctx, params, RESOURCE_TYPE, "SenderIds", lambda item: find(ctx, item["SenderId"], item["IsoCountryCode"]), FILTERS)
     return {"SenderIds": [record.data for record in chunk], "NextToken": token}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pigeon.common import arns, filters, ids, lookup, pagination, quotas, tags
 from pigeon.errors import Conflict, NotFound
+from pigeon.protocol.model import enum_values
 from pigeon.service import opt_outs
 from pigeon.service.context import Context, Params, Result
 from pigeon.service.registry import operation
@@ -19,8 +20,8 @@ RCS_AGENT_TYPE = "rcs-agent"
 DELETION_DELAY_SECONDS = 24 * 3600
 """"A verified destination can only be deleted 24 h after it was added" (user guide, sandbox)."""
 
-FILTERS = {
-    "status": lambda record: record.data["Status"],
+FILTERS: filters.Table = {
+    "status": filters.one_of(lambda record: record.data["Status"], enum_values("VerificationStatus")),
     "rcs-agent-id": lambda record: record.data.get("RcsAgentId"),
 }
 
@@ -93,7 +94,6 @@ def describe_verified_destination_numbers(ctx: Context, params: Params) -> Resul
         if missing:
             raise NotFound(RESOURCE_TYPE, missing[0])
         records = [record for record in records if record.name in numbers]
-    filters.check_values(params.get("Filters"), "status", ("PENDING", "VERIFIED", "UNSUPPORTED"))
     records = filters.apply(records, params.get("Filters"), FILTERS)
     chunk, token = pagination.page_of(ctx, params, records)
     return {"VerifiedDestinationNumbers": [record.data for record in chunk], "NextToken": token}

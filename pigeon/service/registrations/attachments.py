@@ -29,7 +29,7 @@ FETCH_TIMEOUT_SECONDS = 10.0
 SIGNATURES = {"PDF": (b"%PDF-", "application/pdf", "pdf"), "JPEG": (b"\xff\xd8\xff", "image/jpeg", "jpg"),
               "PNG": (b"\x89PNG\r\n\x1a\n", "image/png", "png")}
 
-FILTERS = {"attachment-status": lambda r: r.data["AttachmentStatus"]}
+FILTERS: filters.Table = {"attachment-status": filters.one_of(lambda r: r.data["AttachmentStatus"], enum_values("AttachmentStatus"))}
 
 
 def _invalid(reason: str, member: str, message: str) -> Invalid:
@@ -160,7 +160,6 @@ def delete_registration_attachment(ctx: Context, params: Params) -> Result:
 
 @operation("DescribeRegistrationAttachments")
 def describe_registration_attachments(ctx: Context, params: Params) -> Result:
-    filters.check_values(params.get("Filters"), "attachment-status", enum_values("AttachmentStatus"))
     wanted = params.get("RegistrationAttachmentIds")
     if wanted:
         found: dict[int, Record] = {}

@@ -15,9 +15,9 @@ from pigeon.service.registry import operation
 from pigeon.store import resources
 from pigeon.store.resources import Record
 
-FILTERS = {
+FILTERS: filters.Table = {
     "registration-type": lambda r: r.data["RegistrationType"],
-    "registration-status": lambda r: r.data["RegistrationStatus"],
+    "registration-status": filters.one_of(lambda r: r.data["RegistrationStatus"], enum_values("RegistrationStatus")),
 }
 
 
@@ -90,7 +90,6 @@ def delete_registration(ctx: Context, params: Params) -> Result:
 
 @operation("DescribeRegistrations")
 def describe_registrations(ctx: Context, params: Params) -> Result:
-    filters.check_values(params.get("Filters"), "registration-status", enum_values("RegistrationStatus"))
     wanted = params.get("RegistrationIds")
     if wanted:
         found = {record.seq: record for record in (records.find(ctx, value) for value in wanted)}

@@ -23,7 +23,8 @@ from pigeon.store.resources import Record
 
 DAY_SECONDS = 86400.0
 
-FILTERS = {"registration-version-status": lambda v: v.data["RegistrationVersionStatus"]}
+FILTERS: filters.Table = {"registration-version-status": filters.one_of(lambda v: v.data["RegistrationVersionStatus"],
+                                                        enum_values("RegistrationVersionStatus"))}
 
 
 def _answer(registration: Record, version: Record, **extra: Any) -> Result:
@@ -120,7 +121,6 @@ def discard_registration_version(ctx: Context, params: Params) -> Result:
 @operation("DescribeRegistrationVersions")
 def describe_registration_versions(ctx: Context, params: Params) -> Result:
     """The versions of a registration, newest first."""
-    filters.check_values(params.get("Filters"), "registration-version-status", enum_values("RegistrationVersionStatus"))
     registration = review.load(ctx, params["RegistrationId"])
     every = records.versions(ctx, registration)
     wanted = params.get("VersionNumbers")
