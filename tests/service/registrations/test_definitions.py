@@ -89,3 +89,20 @@ def test_unknown_field_and_section_for_fields(client):
 def test_vetting_has_no_fields(client):
     answer = client.describe_registration_field_definitions(RegistrationType="US_TEN_DLC_BRAND_VETTING")
     assert answer["RegistrationFieldDefinitions"] == []
+
+
+def test_no_text_field_advertises_more_than_a_field_value_can_hold(client):
+    """TextValue of PutRegistrationFieldValue takes at most the model's maximum: a definition must not ask for
+    more (the 10DLC campaign description was 4096 in AWS's sample)."""
+    from pigeon.protocol.model import service_model
+
+    most = service_model().shape_for("TextValue").metadata["max"]
+    types = client.describe_registration_type_definitions()["RegistrationTypeDefinitions"]
+    too_long = []
+    for definition in types:
+        paginator = client.get_paginator("describe_registration_field_definitions")
+        for page in paginator.paginate(RegistrationType=definition["RegistrationType"]):
+            too_long += [(definition["RegistrationType"], field["FieldPath"], field["TextValidation"]["MaxLength"])
+                         for field in page["RegistrationFieldDefinitions"]
+                         if field.get("TextValidation", {}).get("MaxLength", 0) > most]
+    assert len(types) >= 5 and too_long == []
