@@ -22,6 +22,15 @@ def error(err: ServiceError, status: int | None = None) -> Response:
     return json(err.body(), status or err.status)
 
 
+def limit(request: Request, default: int) -> int:
+    """``?limit=`` of a listing (1 to 100,000; ``default`` when absent or not a number); listings are oldest
+    first, so a larger limit reaches the newest entries."""
+    try:
+        return min(max(int(request.query_params.get("limit", default)), 1), 100_000)
+    except ValueError:
+        return default
+
+
 async def document(request: Request) -> dict[str, Any]:
     """The request's JSON object; anything else is ValidationException CANNOT_PARSE."""
     try:

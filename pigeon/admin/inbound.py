@@ -11,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pigeon.admin.http import document as read_document
-from pigeon.admin.http import error, json
+from pigeon.admin.http import error, json, limit
 from pigeon.errors import NotFound, ServiceError
 from pigeon.inbound import history
 from pigeon.inbound.receive import receive
@@ -33,7 +33,7 @@ def routes(runtime: Any) -> list[Route]:
         criteria = {key: request.query_params.get(key, "") for key in
                     ("account", "region", "destination", "origination")}
         with runtime.store.transaction(write=False) as tx:
-            found = history.list_inbound(tx, criteria)
+            found = history.list_inbound(tx, criteria, limit(request, 1000))
             statuses = history.delivery_statuses(
                 tx, [forward["DeliveryId"] for item in found for forward in item.outcome.get("Forwarded", [])])
         return json({"InboundMessages": [item.view(statuses) for item in found]})

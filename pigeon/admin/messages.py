@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from pigeon.admin import message_files
-from pigeon.admin.http import json
+from pigeon.admin.http import json, limit
 from pigeon.messaging import outbox
 from pigeon.messaging.outbox import Message
 
@@ -28,27 +28,19 @@ def message_view(message: Message) -> dict[str, Any]:
     }
 
 
-def _limit(request: Request, default: int) -> int:
-    """``?limit=`` (1 to 100,000), oldest first."""
-    try:
-        return min(max(int(request.query_params.get("limit", default)), 1), 100_000)
-    except ValueError:
-        return default
-
-
 def routes(runtime: Any) -> list[Route]:
     async def list_messages(request: Request) -> Response:
         criteria = {key: request.query_params.get(key, "") for key in
                     ("account", "destination", "origination", "channel", "region", "message_id")}
         with runtime.store.transaction(write=False) as tx:
-            found = outbox.list_messages(tx, criteria, _limit(request, 1000))
+            found = outbox.list_messages(tx, criteria, limit(request, 1000))
         return json({"Messages": [message_view(message) for message in found]})
 
     async def list_events(request: Request) -> Response:
         message_id = request.query_params.get("message_id")
         with runtime.store.transaction(write=False) as tx:
             found = outbox.list_events(tx, request.query_params.get("account"),
-                                       [message_id] if message_id else None, _limit(request, 5000))
+                                       [message_id] if message_id else None, limit(request, 5000))
         return json({"Events": found})
 
     return [

@@ -149,6 +149,8 @@ def test_inbound_list_is_oldest_first_and_filtered(client, server, account_id):
     assert [m["MessageBody"] for m in inbound_list(server, account=account_id, origination=HANDSET)] == ["one",
                                                                                                       "three"]
     assert inbound_list(server, account="000000000001") == []
+    assert [m["MessageBody"] for m in inbound_list(server, account=account_id, limit="2")] == ["one", "two"]
+    assert len(inbound_list(server, account=account_id, limit="many")) == 3  # not a number: the default
 
 
 @pytest.mark.parametrize("criterion", ["account", "region", "destination", "origination"])
