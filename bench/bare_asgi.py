@@ -4,21 +4,27 @@ only reads the body, parses the JSON and answers a small JSON document."""
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import orjson
 import uvicorn
 
 
-async def app(scope, receive, send):  # type: ignore[no-untyped-def]
-    if scope["type"] != "http":
-        return
+async def read_json(receive):  # type: ignore[no-untyped-def]
+    """The request's body, parsed."""
     body = b""
     while True:
         message = await receive()
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
-    orjson.loads(body or b"{}")
+    return orjson.loads(body or b"{}")
+
+
+async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+    if scope["type"] != "http":
+        return
+    await read_json(receive)
     payload = orjson.dumps({"AccountAttributes": [{"Name": "ACCOUNT_TIER", "Value": "PRODUCTION"}]})
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"application/x-amz-json-1.0"), (b"content-length", str(len(payload)).encode())]})
@@ -30,7 +36,7 @@ if __name__ == "__main__":
     if sys.argv[2:] == ["coalescing"]:
         from pigeon.http_protocol import CoalescingHttpToolsProtocol
 
-        http: object = CoalescingHttpToolsProtocol
+        http: Any = CoalescingHttpToolsProtocol
     else:
         http = "httptools"
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False,

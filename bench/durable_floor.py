@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 import orjson
 import uvicorn
+from bare_asgi import read_json  # beside this file (bench/)
 
 from pigeon.common.ids import new_time_ordered_uuid
 
@@ -149,13 +150,7 @@ committer: ThreadCommitter | TurnCommitter
 async def app(scope, receive, send):  # type: ignore[no-untyped-def]
     if scope["type"] != "http":
         return
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    request = orjson.loads(body or b"{}")
+    request = await read_json(receive)
     now = time.time()
     message_id = new_time_ordered_uuid()
     payload = orjson.dumps({"body": request.get("MessageBody", ""), "message_type": "TRANSACTIONAL",

@@ -130,14 +130,19 @@ def test_a_batch_applies_only_the_transitions_whose_row_is_still_as_expected(run
     assert {event["messageId"] for event in events} == set(ids) - {taken.message_id}
 
 
-def test_submitted_message_without_receipt_ends_unknown_after_72_hours(runtime: Runtime) -> None:
-    message_id = _send(runtime)
+def _final_after_72_silent_hours(runtime: Runtime, message_id: str) -> dict[str, Any]:
+    """The final record of a message whose carrier accepts it and never sends a receipt, 72 hours on."""
     dispatcher = _dispatcher(runtime, "worker", SilentSmsc())
     dispatcher.run_once()
     assert _final_events(runtime, message_id) == []
     runtime.clock.advance(72 * 3600 + 61)
     dispatcher.run_once()
     [final] = _final_events(runtime, message_id)
+    return final
+
+
+def test_submitted_message_without_receipt_ends_unknown_after_72_hours(runtime: Runtime) -> None:
+    final = _final_after_72_silent_hours(runtime, _send(runtime))
     assert (final["eventType"], final["messageStatus"]) == ("TEXT_UNKNOWN", "UNKNOWN")
 
 
@@ -149,12 +154,7 @@ def test_a_call_without_a_final_receipt_ends_voice_failed_after_72_hours(runtime
     message_id = invoke(runtime, "SendVoiceMessage", SCOPE, {
         "DestinationPhoneNumber": US_SUCCESS, "MessageBody": "hi",
         "OriginationIdentity": number["PhoneNumberId"]}, "request")["MessageId"]
-    dispatcher = _dispatcher(runtime, "worker", SilentSmsc())
-    dispatcher.run_once()
-    assert _final_events(runtime, message_id) == []
-    runtime.clock.advance(72 * 3600 + 61)
-    dispatcher.run_once()
-    [final] = _final_events(runtime, message_id)
+    final = _final_after_72_silent_hours(runtime, message_id)
     assert (final["eventType"], final["messageStatus"]) == ("VOICE_FAILED", "FAILED")
 
 
