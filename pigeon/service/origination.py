@@ -91,16 +91,31 @@ def _shared_route(destination: Destination, default_sender_id: str | None, opt_o
     return Origin(default_sender_id or SHARED_SENDER_ID, "", "SHARED", destination.iso_country, opt_out_list)
 
 
+_CAPABILITY_REFUSALS = frozenset({"NUMBER_CAPABILITIES_MISMATCH", "VOICE_CAPABILITY_NOT_AVAILABLE"})
+
+
 def _from_pool(ctx: Context, pool: Record, destination: Destination, capability: str,
                default_sender_id: str | None) -> Origin:
+    """The first member that can send; when none can, the refusal says why: no member has the capability
+    (ConflictException NUMBER_CAPABILITIES_MISMATCH on the pool, as for a single number), else none can
+    reach the destination's country (the first member's reason in the message)."""
+    refusals: list[Invalid | Conflict] = []
     for member in identities.members_of(ctx, pool):
-        if _fits(ctx, member, destination, capability):
-            return _origin(member, pool.data.get("OptOutListName"))
+        try:
+            _check(ctx, member, destination, capability)
+        except (Conflict, Invalid) as refusal:
+            refusals.append(refusal)
+            continue
+        return _origin(member, pool.data.get("OptOutListName"))
     if pool.data.get("SharedRoutesEnabled") and _shared_route_serves(destination, capability):
         return _shared_route(destination, default_sender_id,
                              pool.data.get("OptOutListName") or identities.DEFAULT_OPT_OUT_LIST)
+    if refusals and all(refusal.reason in _CAPABILITY_REFUSALS for refusal in refusals):
+        raise Conflict("NUMBER_CAPABILITIES_MISMATCH", identities.POOL, pool.resource_id,
+                       f"No origination identity of pool {pool.resource_id} can send {capability}.")
+    reason = f": {refusals[0].message}" if refusals else "."
     raise Invalid("INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
-                  f"No origination identity of pool {pool.resource_id} can send to {destination.iso_country}.")
+                  f"No origination identity of pool {pool.resource_id} can send to {destination.iso_country}{reason}")
 
 
 def _candidates(ctx: Context, destination: Destination) -> list[Record]:

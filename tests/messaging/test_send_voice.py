@@ -16,7 +16,7 @@ import yaml
 from botocore.exceptions import ClientError
 
 from tests.conftest import make_client, new_account_id
-from tests.messaging.support import US_FAILURE, US_SUCCESS, final_events, messages, simulator_number
+from tests.messaging.support import GB_SUCCESS, US_FAILURE, US_SUCCESS, final_events, messages, simulator_number
 from tests.messaging.support import VOICE_RECORD_FIELDS as RECORD_FIELDS
 from tests.support.errors import error_of
 from tests.support.server import PigeonServer
@@ -146,6 +146,21 @@ def test_pool_member_with_voice_places_the_call(client, server):
                               MessageType="TRANSACTIONAL")
     message_id = call(client, pool["PoolId"], "From a pool.")
     assert final_events(server, message_id, timeout=60)[0]["originationPhoneNumber"] == number["PhoneNumber"]
+
+
+def test_a_pool_with_no_voice_member_refuses_the_call_naming_the_capability(client):
+    number = client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
+                                         NumberCapabilities=["SMS"], NumberType="SIMULATOR")
+    pool = client.create_pool(OriginationIdentity=number["PhoneNumberId"], IsoCountryCode="US",
+                              MessageType="TRANSACTIONAL")
+    error = refused(client.send_voice_message, DestinationPhoneNumber=US_SUCCESS, OriginationIdentity=pool["PoolId"],
+                    MessageBody="x")
+    assert (error["Code"], error["Reason"], error["ResourceType"], error["ResourceId"]) == (
+        "ConflictException", "NUMBER_CAPABILITIES_MISMATCH", "pool", pool["PoolId"])
+    text = refused(client.send_text_message, DestinationPhoneNumber=GB_SUCCESS, OriginationIdentity=pool["PoolId"],
+                   MessageBody="x")  # the member can send text, not to GB: the country is the reason, and why
+    assert (text["Code"], text["Reason"]) == ("ValidationException", "INVALID_IDENTITY_FOR_DESTINATION_COUNTRY")
+    assert "simulator number sends only to destination simulator numbers of its country" in text["Message"]
 
 
 def test_max_price_per_minute_and_spend_limit(client):
