@@ -1,7 +1,8 @@
 """Speak a voice message to a WAV file with espeak-ng, in the language and gender of its Polly VoiceId.
 
-TEXT bodies are spoken as given; SSML bodies must be well-formed ``<speak>`` documents and are spoken with
-espeak-ng's SSML mode. The WAV is kept for playback; its duration drives voice pricing (per minute).
+TEXT bodies are spoken as given; SSML bodies must be well-formed ``<speak>`` documents of the tags Amazon Polly
+supports and are spoken with espeak-ng's SSML mode. Only those tags: espeak-ng also reads ``<audio src="/any/file">``
+from the server's disk into the WAV (and hands a file it cannot play to ``sh -c "sox ..."``). The WAV is kept for playback; its duration drives voice pricing (per minute).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from pigeon import cpu_affinity
 
 DEFAULT_VOICE_ID = "MATTHEW"
 SYNTHESIS_TIMEOUT_SECONDS = 60
+POLLY_SSML_TAGS = frozenset({"speak", "break", "emphasis", "lang", "mark", "p", "phoneme", "prosody", "s", "say-as",
+                             "sub", "w", "domain", "effect", "breath", "auto-breaths"})
+"""Amazon Polly's SSML tags (``amazon:domain`` and the like by their local names)."""
 
 
 class SpeechError(Exception):
@@ -60,13 +64,17 @@ def voice_for(voice_id: str | None) -> Voice:
 
 
 def check_ssml(body: str) -> None:
-    """SSML must parse as XML with a ``speak`` root element."""
+    """SSML must parse as XML with a ``speak`` root element and hold only Polly's tags."""
     try:
         root = ElementTree.fromstring(body)
     except ElementTree.ParseError as error:
         raise SpeechError(f"MessageBody is not well-formed SSML: {error}") from error
     if root.tag.rsplit("}", 1)[-1] != "speak":
         raise SpeechError("SSML must have a <speak> root element")
+    for element in root.iter():
+        name = element.tag.rsplit("}", 1)[-1] if isinstance(element.tag, str) else ""
+        if name not in POLLY_SSML_TAGS:
+            raise SpeechError(f"SSML tag <{name}> is not supported (use the tags Amazon Polly supports)")
 
 
 def synthesize(body: str, text_type: str, voice_id: str | None, out_path: Path) -> Speech:

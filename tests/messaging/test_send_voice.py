@@ -96,7 +96,7 @@ def test_ssml_is_spoken_and_malformed_ssml_refused(client, server, unchecked_cli
     spoken = call(client, origin, "<speak>Hello <break time='1s'/> world</speak>", MessageBodyTextType="SSML")
     assert final_events(server, spoken, timeout=60)[-1]["eventType"] == "VOICE_COMPLETED"
     assert audio_of(server, spoken)[1] > 1.0
-    for body in ("<speak>unclosed", "<say>not speak</say>"):
+    for body in ("<speak>unclosed", "<say>not speak</say>", "<speak><audio src='/etc/passwd'/></speak>"):
         error = refused(client.send_voice_message, DestinationPhoneNumber=US_SUCCESS, OriginationIdentity=origin,
                         MessageBody=body, MessageBodyTextType="SSML")
         assert (error["Code"], error["Reason"]) == ("ValidationException", "CANNOT_PARSE"), body

@@ -42,3 +42,22 @@ def test_ssml_is_spoken_and_malformed_ssml_refused(tmp_path):
 def test_gender_follows_the_voice_id(tmp_path):
     assert voices()["JOANNA"].espeak_voice.endswith("+f3")
     assert voices()["MATTHEW"].espeak_voice.endswith("+m3")
+
+
+@pytest.mark.parametrize("body", ['<speak>Hi <audio src="/etc/passwd"/></speak>',
+                                  '<speak xml:base="/etc">Hi <audio src="passwd"/></speak>',
+                                  '<speak>Hi <a:audio xmlns:a="urn:x" src="/etc/passwd"/></speak>',
+                                  '<speak>Hi <voice name="en">there</voice></speak>'])
+def test_ssml_tags_polly_does_not_have_are_refused(tmp_path, body):
+    """espeak-ng would read <audio src> from the server's disk into the WAV (and run sox through sh on it)."""
+    with pytest.raises(SpeechError, match="not supported"):
+        synthesize(body, "SSML", "AMY", tmp_path / "audio.wav")
+    assert not (tmp_path / "audio.wav").exists()
+
+
+def test_polly_ssml_tags_are_spoken(tmp_path):
+    body = ('<speak><p><s>Hello <emphasis>there</emphasis>.</s></p><prosody rate="slow">Your code is '
+            '<say-as interpret-as="digits">123</say-as></prosody><break time="200ms"/><sub alias="W3C">w3c</sub>'
+            '<lang xml:lang="fr-FR">bonjour</lang><mark name="m"/><w role="x">read</w>'
+            '<phoneme alphabet="ipa" ph="t">t</phoneme></speak>')
+    assert synthesize(body, "SSML", "AMY", tmp_path / "polly.wav").duration_seconds > 1.0
