@@ -31,6 +31,7 @@ from pigeon.errors import (
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60
+MAX_PRESIGNED_EXPIRES = 7 * 24 * 3600  # AWS's limit for X-Amz-Expires
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
@@ -171,7 +172,9 @@ def canonical_request(request: WireRequest, signed: SignedRequest) -> str:
     headers = "\n".join(
         f"{name}:{','.join(helper._header_value(v) for v in values.get(name, []))}" for name in signed.signed_headers
     )
-    payload = request.header("x-amz-content-sha256") or hashlib.sha256(request.body).hexdigest()
+    # The body's own hash, never the client's x-amz-content-sha256: that header would let a body altered after
+    # signing keep the signature (a signed header that disagrees with the body fails the comparison all the same).
+    payload = hashlib.sha256(request.body).hexdigest()
     return "\n".join(
         [
             request.method.upper(),
@@ -208,6 +211,12 @@ def verify(request: WireRequest, signed: SignedRequest | None, secrets: Mapping[
     if not signed.amz_date.startswith(signed.date):
         raise InvalidSignature("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP.")
     if signed.presigned:
+        if not 1 <= (signed.expires or 0) <= MAX_PRESIGNED_EXPIRES:
+            raise IncompleteSignature(f"X-Amz-Expires must be between 1 and {MAX_PRESIGNED_EXPIRES} seconds.")
+        if signed_at > now + MAX_SKEW_SECONDS:  # else a URL dated ahead would stay valid until then
+            raise RequestExpired(
+                f"Signature not yet current: {signed.amz_date} is later than the server time by more than 15 minutes."
+            )
         if now > signed_at + (signed.expires or 0):
             raise RequestExpired(f"Request has expired. Signed at {signed.amz_date}, expires after {signed.expires} s.")
     elif abs(now - signed_at) > MAX_SKEW_SECONDS:
@@ -216,7 +225,9 @@ def verify(request: WireRequest, signed: SignedRequest | None, secrets: Mapping[
         )
     if "host" not in signed.signed_headers:
         raise IncompleteSignature("The host header must be signed.")
-    if not hmac.compare_digest(expected_signature(request, signed, secret), signed.signature):
+    if "x-amz-target" not in signed.signed_headers and request.header("x-amz-target") is not None:
+        raise IncompleteSignature("The x-amz-target header must be signed.")  # it names the operation
+    if not hmac.compare_digest(expected_signature(request, signed, secret).encode(), signed.signature.encode()):
         raise InvalidSignature(
             "The request signature we calculated does not match the signature you provided. "
             "Check your AWS Secret Access Key and signing method."

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
+import re
 
 import boto3
 import botocore.auth
@@ -144,3 +146,48 @@ def test_region_comes_from_the_credential_scope(strict_server):
     arn = strict_client(strict_server, region="ap-southeast-2").create_configuration_set(
         ConfigurationSetName="sydney")["ConfigurationSetArn"]
     assert arn.startswith("arn:aws:sms-voice:ap-southeast-2:")
+
+
+def test_body_altered_under_its_signed_content_sha256_is_refused(strict_server):
+    """The payload hash is the body's own, not the x-amz-content-sha256 header a client (or attacker) sends."""
+    request = AWSRequest(method="POST", url=strict_server.url + "/", data=b"{}", headers={
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": "PinpointSMSVoiceV2.DescribeAccountAttributes",
+        "X-Amz-Content-SHA256": hashlib.sha256(b"{}").hexdigest(),
+    })
+    SigV4Auth(Credentials(KEY, SECRET), "sms-voice", "us-east-1").add_auth(request)
+    assert send(request).status_code == 200
+    response = send(request, body=json.dumps({"MaxResults": 1}).encode())
+    assert (response.status_code, response.json()["__type"]) == (403, "SignatureDoesNotMatch")
+
+
+def test_unsigned_x_amz_target_is_refused(strict_server):
+    """X-Amz-Target names the operation: added after signing it could turn one signed request into another."""
+    request = AWSRequest(method="POST", url=strict_server.url + "/", data=b"{}",
+                         headers={"Content-Type": "application/x-amz-json-1.0"})
+    SigV4Auth(Credentials(KEY, SECRET), "sms-voice", "us-east-1").add_auth(request)
+    request.headers["X-Amz-Target"] = "PinpointSMSVoiceV2.DescribeAccountAttributes"
+    response = send(request)
+    assert (response.status_code, response.json()["__type"]) == (400, "IncompleteSignature")
+    assert "x-amz-target" in response.json()["message"]
+
+
+def test_presigned_url_valid_longer_than_a_week_is_refused(strict_server):
+    request = presigned(strict_server, 7 * 24 * 3600 + 1)
+    response = requests.post(request.url, headers=dict(request.headers.items()), timeout=10)
+    assert (response.status_code, response.json()["__type"]) == (400, "IncompleteSignature")
+
+
+def test_presigned_url_dated_ahead_is_refused(strict_server, monkeypatch):
+    ahead = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) + datetime.timedelta(days=30)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: ahead)
+    request = presigned(strict_server, 60)
+    response = requests.post(request.url, headers=dict(request.headers.items()), timeout=10)
+    assert (response.status_code, response.json()["__type"]) == (400, "RequestExpired")
+
+
+def test_non_ascii_presigned_signature_is_signature_does_not_match(strict_server):
+    request = presigned(strict_server, 300)
+    url = re.sub(r"X-Amz-Signature=[0-9a-f]+", "X-Amz-Signature=%C3%A9", request.url)
+    response = requests.post(url, headers=dict(request.headers.items()), timeout=10)
+    assert (response.status_code, response.json()["__type"]) == (403, "SignatureDoesNotMatch")
