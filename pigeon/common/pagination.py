@@ -38,7 +38,7 @@ def decode_token(ctx: Context, token: str) -> Any:
     try:
         body, mac = token.rsplit(".", 1)
         payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        if hmac.compare_digest(mac, _mac(ctx, payload)):
+        if hmac.compare_digest(mac.encode(), _mac(ctx, payload).encode()):  # bytes: the token may be non-ASCII
             return orjson.loads(payload)
     except (ValueError, orjson.JSONDecodeError):
         pass

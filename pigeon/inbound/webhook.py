@@ -38,12 +38,12 @@ def verify_signature(secret: str, header: str, body: bytes, tolerance_seconds: i
     try:
         fields = dict(part.split("=", 1) for part in header.split(","))
         timestamp = int(fields["t"])
-    except (ValueError, KeyError):
-        return False
-    if abs((now if now is not None else time.time()) - timestamp) > tolerance_seconds:
+        if abs((now if now is not None else time.time()) - timestamp) > tolerance_seconds:
+            return False
+    except (ValueError, KeyError, OverflowError):  # OverflowError: a t too large for a float
         return False
     expected = sign(secret, body, timestamp).split("v1=", 1)[1]
-    return hmac.compare_digest(expected, fields.get("v1", ""))
+    return hmac.compare_digest(expected.encode(), fields.get("v1", "").encode())  # bytes: v1 may be non-ASCII
 
 
 def deliver(url: str, secret: str, body: bytes, delivery_id: str, now: float | None = None) -> None:

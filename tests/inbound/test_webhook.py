@@ -67,3 +67,5 @@ def test_verify_rejects_tampering_and_stale_signatures():
     assert not verify_signature(SECRET, header, BODY + b" ", now=1_800_000_100)
     assert not verify_signature(SECRET, header, BODY, now=1_800_001_000)
     assert not verify_signature(SECRET, "garbage", BODY)
+    assert not verify_signature(SECRET, "t=1800000000,v1=\u00e9", BODY, now=1_800_000_100)  # no TypeError
+    assert not verify_signature(SECRET, "t=" + "9" * 400 + ",v1=00", BODY)  # no OverflowError

@@ -66,3 +66,6 @@ def test_next_token_from_another_account_or_region_is_invalid(server, account_id
     with pytest.raises(ClientError) as excinfo:  # same account, other operation
         mine.describe_account_limits(NextToken=token)
     assert error_of(excinfo)["Reason"] == "INVALID_NEXT_TOKEN"
+    with pytest.raises(ClientError) as excinfo:  # a non-ASCII MAC: refused like any other, not a 500
+        mine.describe_configuration_sets(NextToken=token.rsplit(".", 1)[0] + ".\u00e9")
+    assert error_of(excinfo)["Reason"] == "INVALID_NEXT_TOKEN"
