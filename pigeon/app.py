@@ -6,19 +6,25 @@ import functools
 from typing import Any
 
 from pigeon.admin.api import build_admin
+from pigeon.common.ids import request_id
 from pigeon.deliveries.worker import DeliveryWorker, build_delivery_worker
+from pigeon.errors import RequestTooLarge
 from pigeon.messaging.dispatcher import Dispatcher
 from pigeon.messaging.group_commit import GroupCommit
 from pigeon.messaging.worker import build_dispatcher
 from pigeon.protocol.handler import ApiHandler, Pending
 from pigeon.protocol.sigv4 import WireRequest
-from pigeon.protocol.wire import json_response
+from pigeon.protocol.wire import error_response, json_response
 from pigeon.runtime import Runtime
 from pigeon.service import load_families
 from pigeon.service.invoke import invoke
 from pigeon.store.checkpointer import Checkpointer
 
 Scope = dict[str, Any]
+
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+"""The largest AWS API request body read: twice the largest the model allows (an AttachmentBody of 1.5 MiB is 2 MiB
+in base64), so every valid request fits and no client makes the process buffer more."""
 
 
 def build_app(runtime: Runtime) -> Any:
@@ -39,11 +45,16 @@ def build_app(runtime: Runtime) -> Any:
     delivery_worker: DeliveryWorker | None = None
     checkpointer = Checkpointer(runtime.store)
 
-    async def read_body(receive: Any) -> bytes:
-        chunks = []
+    async def read_rest(receive: Any, first: bytes) -> bytes | None:
+        """The body after its ``first`` chunk; None (reading stops) once it is over MAX_REQUEST_BYTES."""
+        chunks, size = [first], len(first)
         while True:
             message = await receive()
-            chunks.append(message.get("body", b""))
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_REQUEST_BYTES:
+                return None
+            chunks.append(chunk)
             if not message.get("more_body"):
                 return b"".join(chunks)
 
@@ -51,12 +62,16 @@ def build_app(runtime: Runtime) -> Any:
         nonlocal dispatcher, delivery_worker
         if scope["type"] == "http" and scope["path"] == "/" and scope["method"] == "POST":  # the hot path first
             message = await receive()
-            body = message.get("body", b"")
+            body: bytes | None = message.get("body", b"")
             if message.get("more_body"):
-                body += await read_body(receive)
-            response = api.handle(
-                WireRequest("POST", "/", scope["query_string"].decode("latin-1"), scope["headers"], body)
-            )
+                body = await read_rest(receive, body)  # type: ignore[arg-type]
+            if body is None or len(body) > MAX_REQUEST_BYTES:
+                response: Any = error_response(RequestTooLarge(
+                    f"The request body is larger than {MAX_REQUEST_BYTES} bytes."), request_id())
+            else:
+                response = api.handle(
+                    WireRequest("POST", "/", scope["query_string"].decode("latin-1"), scope["headers"], body)
+                )
             if type(response) is Pending:
                 response = await api.settle(response)
             status, headers, payload = response  # type: ignore[misc]

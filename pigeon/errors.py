@@ -125,6 +125,11 @@ class SerializationError(ServiceError):
     code = "SerializationException"
 
 
+class RequestTooLarge(ServiceError):
+    code = "RequestEntityTooLargeException"
+    status = 413
+
+
 class MissingAuthenticationToken(ServiceError):
     code = "MissingAuthenticationToken"
     status = 403

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -137,3 +138,19 @@ def test_non_object_member_types(server):
 def test_other_paths_are_not_the_api(server):
     assert requests.get(server.url + "/", timeout=5).status_code == 404
     assert requests.get(server.url + "/_pigeon/health", timeout=5).json()["Status"] == "OK"
+
+
+def test_body_over_the_limit_is_refused_while_reading(server):
+    """Bodies are read up to 4 MiB (twice the largest request the model allows), then refused with 413."""
+    huge = b'{"ConfigurationSetName": "' + b"a" * (5 * 1024 * 1024) + b'"}'
+    response = post(server, TARGET + "CreateConfigurationSet", huge)
+    assert (response.status_code, response.json()["__type"]) == (413, "RequestEntityTooLargeException")
+    chunks = (huge[start:start + 65536] for start in range(0, len(huge), 65536))  # chunked: no Content-Length
+    response = post(server, TARGET + "CreateConfigurationSet", chunks)  # type: ignore[arg-type]
+    assert (response.status_code, response.json()["__type"]) == (413, "RequestEntityTooLargeException")
+
+
+def test_attachment_at_the_model_limit_still_reaches_validation(server):
+    body = json.dumps({"AttachmentBody": base64.b64encode(b"%PDF-" + b"0" * (1572864 - 5)).decode()})
+    response = post(server, TARGET + "CreateRegistrationAttachment", body)
+    assert (response.status_code, response.json()["Reason"]) == (400, "MAXIMUM_SIZE_EXCEEDED")
