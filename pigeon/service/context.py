@@ -51,7 +51,7 @@ class Context:
         return self._tx  # type: ignore[return-value]
 
     def _begin(self) -> Connection:
-        self._transaction = self.runtime.store.transaction(write=self.writes)
+        self._transaction = self.runtime.store.transaction(write=self.writes, scope=self.scope)
         return self._transaction.__enter__()
 
     def queue_message(self, row: dict[str, Any]) -> None:

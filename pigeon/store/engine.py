@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
+from pigeon.scope import Scope
 from pigeon.store.bulk import dumps
 from pigeon.store.changes import CHANGED, beside_database, counter_for
 from pigeon.store.read_cache import ADDED, GENERATION, ReadCache
@@ -114,6 +116,15 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
+_LOCK_SCOPE = sa.text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def scope_lock_key(scope: Scope) -> int:
+    """The PostgreSQL advisory lock key (a signed 64-bit integer) of a scope's writers."""
+    digest = hashlib.blake2b(f"{scope.account_id}/{scope.region}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 class Store:
     """The database behind one Pigeon process."""
 
@@ -131,9 +142,14 @@ class Store:
         migrate(self.engine)
 
     @contextmanager
-    def transaction(self, write: bool = True, connection: Connection | None = None) -> Iterator[Connection]:
+    def transaction(self, write: bool = True, connection: Connection | None = None,
+                    scope: Scope | None = None) -> Iterator[Connection]:
         """One transaction: committed when the block ends, rolled back when it raises; on ``connection`` (a
         connection its owner keeps between transactions) or on one from the pool.
+
+        A write transaction given a ``scope`` (a request's) waits first for the other writers of that scope
+        to commit: on SQLite every writer does anyway; on PostgreSQL it takes the scope's advisory lock, so
+        that a request's checks (a name is free, a quota has room, a ClientToken is new) still hold at commit.
 
         A transaction that changed configuration bumps the change counter after its commit."""
         connected = nullcontext(connection) if connection is not None else self.engine.connect()
@@ -145,6 +161,8 @@ class Store:
             info.pop(ADDED, None)
             info[GENERATION] = self.changes.current()
             with connection.begin():
+                if write and scope is not None and not self.is_sqlite:
+                    connection.execute(_LOCK_SCOPE, {"key": scope_lock_key(scope)})
                 yield connection
             if info.pop(CHANGED, None):
                 self.changes.bump()

@@ -1,0 +1,105 @@
+"""Conflicting requests arriving at once, through three servers on one database: a name is taken once, a quota
+is never overshot, a ClientToken makes one resource, and none of them answers 500 (docs/decisions.md, Store)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tests.conftest import BACKENDS, REGION, new_account_id
+from tests.support.server import PigeonServer
+
+AT_ONCE = 30
+ROUNDS = 3
+CONFIGURATION_SETS_QUOTA = 5
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def servers(request: pytest.FixtureRequest, database_factory: Callable[[str], str | None],
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[PigeonServer]]:
+    directory = tmp_path_factory.mktemp("concurrent")
+    config = directory / "pigeon.yaml"
+    config.write_text(f"quotas:\n  CONFIGURATION_SETS: {CONFIGURATION_SETS_QUOTA}\n")
+    url = database_factory(request.param) or f"sqlite:///{directory / 'shared.db'}"
+    count = 3 if request.param == "postgresql" else 2
+    started = [PigeonServer(url, extra_args=["--config", str(config)], data_dir=Path(directory) / f"s{i}").start()
+               for i in range(count)]
+    try:
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+
+
+def _clients(servers: list[PigeonServer], account_id: str, region: str = REGION) -> list[Any]:
+    """AT_ONCE clients spread over the servers, none of which retries (a retried 500 would hide the 500)."""
+    config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+    return [boto3.client("pinpoint-sms-voice-v2", endpoint_url=servers[i % len(servers)].url, region_name=region,
+                         aws_access_key_id=account_id, aws_secret_access_key="test-secret", config=config)
+            for i in range(AT_ONCE)]
+
+
+def _at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls in threads released together; each answer, or the (Code, Reason) of its error."""
+    barrier = threading.Barrier(len(calls))
+    answers: list[Any] = [None] * len(calls)
+
+    def run(index: int) -> None:
+        barrier.wait()
+        try:
+            answers[index] = calls[index]()
+        except ClientError as error:
+            answers[index] = (error.response["Error"]["Code"], error.response.get("Reason"))
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def _errors(answers: list[Any]) -> Counter[Any]:
+    return Counter(answer for answer in answers if isinstance(answer, tuple))
+
+
+def test_a_name_created_by_many_requests_at_once_is_created_once(servers) -> None:
+    for _ in range(ROUNDS):
+        clients = _clients(servers, new_account_id())  # a fresh account: its first writes race too
+        answers = _at_once([lambda c=c: c.create_configuration_set(ConfigurationSetName="same") for c in clients])
+        assert _errors(answers) == {("ConflictException", "RESOURCE_ALREADY_EXISTS"): AT_ONCE - 1}
+        assert [s["ConfigurationSetName"] for s in clients[0].describe_configuration_sets()["ConfigurationSets"]] \
+            == ["same"]
+
+
+def test_an_account_quota_is_never_overshot_by_requests_at_once(servers) -> None:
+    for _ in range(ROUNDS):
+        clients = _clients(servers, new_account_id())
+        for index in range(CONFIGURATION_SETS_QUOTA - 2):
+            clients[0].create_configuration_set(ConfigurationSetName=f"before-{index}")
+        answers = _at_once([lambda c=c, i=i: c.create_configuration_set(ConfigurationSetName=f"racing-{i}")
+                            for i, c in enumerate(clients)])
+        assert _errors(answers) == {("ServiceQuotaExceededException", "CONFIGURATION_SETS_PER_ACCOUNT"): AT_ONCE - 2}
+        assert len(clients[0].describe_configuration_sets()["ConfigurationSets"]) == CONFIGURATION_SETS_QUOTA
+
+
+def test_one_client_token_sent_by_many_requests_at_once_makes_one_resource(servers) -> None:
+    for round_ in range(ROUNDS):
+        clients = _clients(servers, new_account_id())
+        number = clients[0].request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
+                                                 NumberCapabilities=["SMS"], NumberType="SIMULATOR")
+        params = {"OriginationIdentity": number["PhoneNumberId"], "IsoCountryCode": "US",
+                  "MessageType": "TRANSACTIONAL", "ClientToken": f"token-{round_}"}
+        answers = _at_once([lambda c=c, p=params: c.create_pool(**p) for c in clients])
+        assert _errors(answers) == {}
+        assert len({answer["PoolId"] for answer in answers}) == 1
+        assert len(clients[0].describe_pools()["Pools"]) == 1
+
