@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any
 
 from pigeon.admin.api import build_admin
@@ -38,7 +39,7 @@ def build_app(runtime: Runtime) -> Any:
         functools.partial(invoke, runtime),
         runtime.settings.default_region,
         credentials,
-        runtime.clock.now,
+        time.time,  # a signature's freshness is the signer's wall clock, not the clock /_pigeon/clock moves
     )
     admin = build_admin(runtime)
     dispatcher: Dispatcher | None = None

@@ -117,6 +117,17 @@ def test_request_within_15_minutes_is_accepted(strict_server, monkeypatch):
     assert send(signed_request(strict_server, {}, when=recent, monkeypatch=monkeypatch)).status_code == 200
 
 
+def test_freshness_is_judged_by_the_wall_clock_not_the_advanced_one(tmp_path, database_factory):
+    credentials = tmp_path / "credentials.yaml"
+    credentials.write_text(f"credentials:\n  - access_key_id: {KEY}\n    secret_access_key: {SECRET}\n")
+    server = PigeonServer(database_factory("sqlite"), ["--credentials", str(credentials)], tmp_path / "data").start()
+    try:
+        server.advance_clock(3600)  # to test expiry without sleeping; the SDK still signs with the real time
+        assert strict_client(server).describe_account_attributes()["AccountAttributes"]
+    finally:
+        server.stop()
+
+
 def presigned(server: PigeonServer, expires: int, secret: str = SECRET) -> AWSRequest:
     request = AWSRequest(method="POST", url=server.url + "/",
                          headers={"X-Amz-Target": "PinpointSMSVoiceV2.DescribeAccountAttributes"})
