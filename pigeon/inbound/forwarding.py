@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pigeon.deliveries import enqueue
+from pigeon.deliveries import PENDING, enqueue
 from pigeon.service.context import Context
 from pigeon.store.resources import Record
 
@@ -44,12 +44,12 @@ def forward(ctx: Context, governing: Record, message: dict[str, Any]) -> tuple[l
     if governing.data.get("TwoWayEnabled"):
         if is_sns_topic(channel):
             delivery_id = enqueue(ctx.tx, ctx.scope, "sns", {"TopicArn": channel}, message, ctx.now)
-            forwards.append({"Kind": "sns", "TopicArn": channel, "DeliveryId": delivery_id})
+            forwards.append({"Kind": "sns", "TopicArn": channel, "DeliveryId": delivery_id, "Status": PENDING})
         else:
             skipped = f"TwoWayChannelArn {channel} is not an SNS topic (only SNS is supported)"
     url = ctx.settings.inbound_webhook_url
     if url:
         # No Secret in the target: the sender signs with inbound_webhook_secret, which never reaches the store.
         delivery_id = enqueue(ctx.tx, ctx.scope, "webhook", {"Url": url}, message, ctx.now)
-        forwards.append({"Kind": "webhook", "Url": url, "DeliveryId": delivery_id})
+        forwards.append({"Kind": "webhook", "Url": url, "DeliveryId": delivery_id, "Status": PENDING})
     return forwards, skipped

@@ -189,7 +189,7 @@ def test_webhook_is_retried_until_the_receiver_accepts(pigeon, account):
     Hook.failing["hello"] = 2
     result = inbound(pigeon, HANDSET, number["PhoneNumber"], "hello")
     [forward] = result["Forwarded"]
-    assert forward["Kind"] == "webhook"
+    assert (forward["Kind"], forward["Status"]) == ("webhook", "PENDING")  # the answer says it is queued
     assert accepted_by_hook(result["InboundMessageId"])["messageBody"] == "hello"
     assert Hook.attempts.count(forward["DeliveryId"]) == 3
     assert wait_for(forward_statuses(pigeon, account_id)) == ["DONE"]
