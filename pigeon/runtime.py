@@ -62,5 +62,5 @@ class Runtime:
         if account_id in self._known_accounts:
             return
         if accounts.tier(tx, account_id) is None:
-            accounts.set_tier(tx, account_id, self.settings.default_account_tier, self.clock.now())
+            accounts.record(tx, account_id, self.settings.default_account_tier, self.clock.now())
         self._known_accounts.add(account_id)

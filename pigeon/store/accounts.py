@@ -10,6 +10,7 @@ import copy
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from pigeon.scope import Scope
@@ -29,9 +30,16 @@ def tier(tx: Connection, account_id: str) -> str | None:
 
 
 def set_tier(tx: Connection, account_id: str, new_tier: str, now: float) -> None:
-    updated = tx.execute(accounts.update().where(accounts.c.account_id == account_id).values(tier=new_tier))
-    if updated.rowcount == 0:
-        tx.execute(accounts.insert().values(account_id=account_id, tier=new_tier, created_at=now))
+    record(tx, account_id, new_tier, now)
+    tx.execute(accounts.update().where(accounts.c.account_id == account_id).values(tier=new_tier))
+
+
+def record(tx: Connection, account_id: str, new_tier: str, now: float) -> None:
+    """Store an account in ``new_tier`` unless it is stored already: requests of a new account in several
+    regions (whose writers do not wait for each other) may all be storing it at once; the first row stays."""
+    dialect = postgresql if tx.dialect.name == "postgresql" else sqlite
+    tx.execute(dialect.insert(accounts).values(account_id=account_id, tier=new_tier, created_at=now)
+               .on_conflict_do_nothing())
     mark_changed(tx)
 
 

@@ -20,6 +20,7 @@ from tests.support.server import PigeonServer
 AT_ONCE = 30
 ROUNDS = 3
 CONFIGURATION_SETS_QUOTA = 5
+REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -103,3 +104,12 @@ def test_one_client_token_sent_by_many_requests_at_once_makes_one_resource(serve
         assert len({answer["PoolId"] for answer in answers}) == 1
         assert len(clients[0].describe_pools()["Pools"]) == 1
 
+
+def test_a_new_account_writing_in_several_regions_at_once_is_recorded_once(servers) -> None:
+    for _ in range(ROUNDS * 2):
+        account_id = new_account_id()
+        clients = [client for region in REGIONS
+                   for client in _clients(servers, account_id, region)[: AT_ONCE // len(REGIONS)]]
+        answers = _at_once([lambda c=c, i=i: c.create_opt_out_list(OptOutListName=f"list-{i}")
+                            for i, c in enumerate(clients)])
+        assert _errors(answers) == {}
