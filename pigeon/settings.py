@@ -92,7 +92,7 @@ _MAPPINGS = {"number_inventory"}
 _INTS |= {"dispatch_batch_size", "dispatch_lease_seconds"}
 _BOOLS |= {"dispatcher"}
 _STRS = {"cpu_affinity"}  # YAML reads ``cpu_affinity: 1`` as a number
-_MAPPINGS |= {"simulator_rules", "mps"}
+_MAPPINGS |= {"simulator_rules", "mps", "quotas", "spend_max_limits"}
 
 
 def _coerce(name: str, value: Any) -> Any:
