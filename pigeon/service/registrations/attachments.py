@@ -2,12 +2,13 @@
 
 "The maximum file size is 500KB and valid file extensions are PDF, JPEG and PNG." The file comes either as
 AttachmentBody or from AttachmentUrl ("If both are specified then an exception is returned"): ``s3://bucket/key``
-read through boto3 at the configured endpoint, or ``https://`` (and ``http://`` for local servers). The type is
-judged by the file's signature bytes, not its name. Files are stored under ``<data dir>/attachments``.
+read through boto3 at the configured endpoint, or ``https://`` (and ``http://`` for local servers; no redirects,
+one deadline for the transfer). The type is judged by the file's signature bytes, not its name. Files are stored under ``<data dir>/attachments``.
 """
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -63,10 +64,32 @@ def _from_s3(settings: Settings, url: str) -> bytes:
         raise _invalid("RESOURCE_NOT_ACCESSIBLE", "AttachmentUrl", f"Cannot read {url}: {error}") from error
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an error: it could lead the server anywhere, e.g. into the operator's own network."""
+
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def _from_web(url: str) -> bytes:
+    """The body at ``url``, within one deadline for the whole transfer: the request runs on the event loop, and
+    a server trickling bytes would otherwise hold it (and every other request of the process) for as long as
+    it liked, each read within the socket timeout."""
+    deadline = time.monotonic() + FETCH_TIMEOUT_SECONDS
     try:
-        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310 (scheme checked)
-            return bytes(response.read(MAX_BYTES + 1))
+        with _OPENER.open(url, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310 (scheme checked)
+            data = bytearray()
+            while len(data) <= MAX_BYTES:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no complete answer within {FETCH_TIMEOUT_SECONDS:g} s")
+                chunk = response.read1(MAX_BYTES + 1 - len(data))
+                if not chunk:
+                    break
+                data += chunk
+            return bytes(data)
     except (urllib.error.URLError, OSError, ValueError) as error:
         raise _invalid("RESOURCE_NOT_ACCESSIBLE", "AttachmentUrl", f"Cannot read {url}: {error}") from error
 

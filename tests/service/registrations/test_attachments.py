@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -125,6 +126,49 @@ def test_web_url_is_fetched(client, web):
     assert created["AttachmentStatus"] == "UPLOAD_COMPLETE"
     assert _error(client.create_registration_attachment, AttachmentUrl=f"{web}/notes.txt")["Reason"] == "ATTACHMENT_TYPE_NOT_SUPPORTED"
     assert _error(client.create_registration_attachment, AttachmentUrl=f"{web}/absent.png")["Reason"] == "RESOURCE_NOT_ACCESSIBLE"
+
+
+class _Tricky(http.server.BaseHTTPRequestHandler):
+    """/moved redirects to the PNG; /trickle sends a PNG a byte every 0.2 s, never ending within the deadline."""
+
+    png_url = ""
+
+    def do_GET(self):  # noqa: N802
+        if self.path == "/moved":
+            self.send_response(302)
+            self.send_header("Location", _Tricky.png_url)
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(PNG) * 1000))
+        self.end_headers()
+        try:
+            for byte in (PNG * 1000)[:200]:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:  # the fetch gave up
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+def test_web_url_redirects_and_trickling_servers_are_refused_in_time(client, web):
+    _Tricky.png_url = f"{web}/optin.png"
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Tricky)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        moved = _error(client.create_registration_attachment, AttachmentUrl=f"{base}/moved")
+        assert (moved["Reason"], moved["Fields"][0]["Name"]) == ("RESOURCE_NOT_ACCESSIBLE", "AttachmentUrl")
+        started = time.monotonic()
+        slow = _error(client.create_registration_attachment, AttachmentUrl=f"{base}/trickle")
+        assert slow["Reason"] == "RESOURCE_NOT_ACCESSIBLE" and "within 10 s" in slow["Message"]
+        assert time.monotonic() - started < 15
+    finally:
+        httpd.shutdown()
 
 
 def test_aws_cli_uploads_a_file_body(aws_cli, tmp_path):
