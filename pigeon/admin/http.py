@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from pigeon.errors import FieldViolation, Invalid, ServiceError
+from pigeon.errors import FieldViolation, Invalid, RequestTooLarge, ServiceError
 
 
 def json(body: Any, status: int = 200) -> Response:
@@ -31,10 +31,20 @@ def limit(request: Request, default: int) -> int:
         return default
 
 
+MAX_DOCUMENT_BYTES = 1024 * 1024
+"""The largest inspection API request body read (an inbound message is a few kB)."""
+
+
 async def document(request: Request) -> dict[str, Any]:
-    """The request's JSON object; anything else is ValidationException CANNOT_PARSE."""
+    """The request's JSON object; anything else is ValidationException CANNOT_PARSE, a body over
+    MAX_DOCUMENT_BYTES RequestEntityTooLargeException (413, refused while it is read)."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_DOCUMENT_BYTES:
+            raise RequestTooLarge(f"The request body is larger than {MAX_DOCUMENT_BYTES} bytes.")
     try:
-        parsed = orjson.loads(await request.body() or b"{}")
+        parsed = orjson.loads(bytes(body) or b"{}")
     except orjson.JSONDecodeError as exc:
         raise Invalid("CANNOT_PARSE", f"Body is not JSON: {exc}") from exc
     if not isinstance(parsed, dict):

@@ -104,7 +104,9 @@ class MediaFetcher:
             first = s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-15")["Body"].read() if size else b""
             content_type = _content_type(declared, key, first)
             _check(url, content_type, size)
-            data = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            data = s3.get_object(Bucket=bucket, Key=key)["Body"].read(size + 1)  # no more than HEAD said
+            if len(data) > size:
+                raise MediaError(SIZE_EXCEEDED, f"{url}: the object grew past the {size} bytes its HEAD gave")
         except (ClientError, BotoCoreError) as error:
             raise MediaError(INACCESSIBLE, f"{url}: {error}") from error
         return Media(url, content_type, data)

@@ -230,3 +230,10 @@ def test_self_managed_numbers_still_answer_custom_automatic_responses(client, se
                                                                     "SELF_MANAGED_OPT_OUTS"]
     assert [m["MessageBody"] for m in messages(server, account=account_id)] == ["9 to 5"]
     assert opted_out(client) == []
+
+
+def test_an_inspection_body_over_a_mebibyte_is_refused_while_read(server):
+    response = requests.post(server.url + "/_pigeon/inbound", data=b'{"MessageBody": "' + b"x" * (2 << 20) + b'"}',
+                             headers={"Content-Type": "application/json"}, timeout=30)
+    assert response.status_code == 413
+    assert response.json()["__type"] == "RequestEntityTooLargeException"
