@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from pigeon.clock import Clock
 from pigeon.credentials import Credential, load_credentials
@@ -44,13 +45,14 @@ class Runtime:
     def secret(self, name: str) -> bytes:
         """A server-wide random secret, created once and shared by every process through the store."""
         if name not in self._secrets:
+            stored = sa.select(server_secrets.c.value).where(server_secrets.c.name == name)
             with self.store.transaction(write=True) as tx:
-                value = tx.execute(
-                    sa.select(server_secrets.c.value).where(server_secrets.c.name == name)
-                ).scalar_one_or_none()
-                if value is None:
-                    value = random_secrets.token_hex(32)
-                    tx.execute(server_secrets.insert().values(name=name, value=value))
+                value = tx.execute(stored).scalar_one_or_none()
+                if value is None:  # processes started together may all get here: the first one's stays
+                    dialect = postgresql if tx.dialect.name == "postgresql" else sqlite
+                    tx.execute(dialect.insert(server_secrets).values(name=name, value=random_secrets.token_hex(32))
+                               .on_conflict_do_nothing())
+                    value = tx.execute(stored).scalar_one()
             self._secrets[name] = bytes.fromhex(value)
         return self._secrets[name]
 

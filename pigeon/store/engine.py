@@ -104,16 +104,26 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision; a no-op (and cheap) when it already is."""
+_LOCK_MIGRATIONS = sa.text("SELECT pg_advisory_xact_lock(7413061823954203649)")  # any constant of Pigeon's own
+
+
+def migrate(engine: Engine, write_lock: AbstractContextManager[object] | None = None) -> None:
+    """Bring the schema to the newest revision; a no-op (and cheap) when it already is.
+
+    Processes started together migrate one at a time (SQLite: under ``write_lock`` and ``BEGIN IMMEDIATE``;
+    PostgreSQL: under an advisory lock); the others then find the schema current."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(config).get_current_head()
-    with engine.begin() as connection:
-        if MigrationContext.configure(connection).get_current_revision() == head:
-            return
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with write_lock or nullcontext(), engine.connect() as connection:
+        connection = connection.execution_options(pigeon_write=True)
+        with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.execute(_LOCK_MIGRATIONS)
+            if MigrationContext.configure(connection).get_current_revision() == head:
+                return
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
 
 
 _LOCK_SCOPE = sa.text("SELECT pg_advisory_xact_lock(:key)")
@@ -139,7 +149,7 @@ class Store:
         """SQLite has one writer at a time: writers queue here (see pigeon/store/write_lock.py)."""
 
     def migrate(self) -> None:
-        migrate(self.engine)
+        migrate(self.engine, self._write_lock)
 
     @contextmanager
     def transaction(self, write: bool = True, connection: Connection | None = None,
