@@ -51,7 +51,10 @@ class Context:
         return self._tx  # type: ignore[return-value]
 
     def _begin(self) -> Connection:
-        self._transaction = self.runtime.store.transaction(write=self.writes, scope=self.scope)
+        # A request's writes wait for its scope's other writers; an inbound message begins before it knows
+        # its scope (it locks the rows it changes instead).
+        scope = self.scope if self.scope.account_id else None
+        self._transaction = self.runtime.store.transaction(write=self.writes, scope=scope)
         return self._transaction.__enter__()
 
     def queue_message(self, row: dict[str, Any]) -> None:
