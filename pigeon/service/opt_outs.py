@@ -71,7 +71,10 @@ def find_list(ctx: Context, name_or_arn: str, for_update: bool = False) -> Recor
     default = _new_list(ctx, DEFAULT_LIST)
     if not ctx.writes:
         return default
-    return resources.insert_if_absent(ctx.tx, ctx.scope, default)
+    stored = resources.insert_if_absent(ctx.tx, ctx.scope, default)
+    if for_update:  # a concurrent transaction may have stored it first: lock it as a found list is locked
+        stored = resources.get(ctx.tx, ctx.scope, LIST_TYPE, stored.resource_id, for_update=True) or stored
+    return stored
 
 
 def _users_of(ctx: Context, record: Record) -> list[Record]:
@@ -196,8 +199,9 @@ def describe_opt_out_lists(ctx: Context, params: Params) -> Result:
 
 @operation("PutOptedOutNumber")
 def put_opted_out_number(ctx: Context, params: Params) -> Result:
-    """Opt a destination number out; an already opted-out number is returned as it is."""
-    opt_out_list = find_list(ctx, params["OptOutListName"])
+    """Opt a destination number out; an already opted-out number is returned as it is. Like an inbound opt-out,
+    it locks the list first: the two adding the same number at once collided on its entry (a 500)."""
+    opt_out_list = find_list(ctx, params["OptOutListName"], for_update=True)
     return _number_result(opt_out_list, _add(ctx, opt_out_list, e164(params["OptedOutNumber"]), end_user=False))
 
 
@@ -206,9 +210,10 @@ def delete_opted_out_number(ctx: Context, params: Params) -> Result:
     """Opt a number back in. "Each destination phone number can only be deleted once every 30 days."
 
     A number the end user opted out may be deleted too (the response's EndUserOptedOut tells which).
-    The refusal within 30 days is ValidationException PHONE_NUMBER_CANNOT_BE_OPTED_IN.
+    The refusal within 30 days is ValidationException PHONE_NUMBER_CANNOT_BE_OPTED_IN. Locks the list, as an
+    inbound opt-out or opt-in does.
     """
-    opt_out_list = find_list(ctx, params["OptOutListName"])
+    opt_out_list = find_list(ctx, params["OptOutListName"], for_update=True)
     number = e164(params["OptedOutNumber"])
     record = _opted_out(ctx, opt_out_list.name, number, for_update=True)
     if record is None:

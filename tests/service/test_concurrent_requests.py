@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -113,3 +114,28 @@ def test_a_new_account_writing_in_several_regions_at_once_is_recorded_once(serve
         answers = _at_once([lambda c=c, i=i: c.create_opt_out_list(OptOutListName=f"list-{i}")
                             for i, c in enumerate(clients)])
         assert _errors(answers) == {}
+
+
+
+def _stop(server: PigeonServer, handset: str, number: str) -> Any:
+    """A handset's STOP to ``number``, received by ``server``: 200, or what it answered instead."""
+    response = requests.post(server.url + "/_pigeon/inbound", timeout=30, json={
+        "OriginationNumber": handset, "DestinationNumber": number, "MessageBody": "STOP"})
+    return response.status_code if response.status_code == 200 else ("inbound", response.text)
+
+
+def test_put_opted_out_number_and_a_handsets_stop_at_once_both_opt_it_out(servers) -> None:
+    for round_ in range(ROUNDS * 2):
+        clients = _clients(servers, new_account_id())
+        number = clients[0].request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
+                                                 NumberCapabilities=["SMS"], NumberType="SIMULATOR")["PhoneNumber"]
+        handsets = [f"+1206414{round_}{index:03d}" for index in range(AT_ONCE // 2)]
+        calls: list[Callable[[], Any]] = []
+        for index, handset in enumerate(handsets):
+            server = servers[index % len(servers)]
+            calls.append(lambda s=server, h=handset, n=number: _stop(s, h, n))
+            calls.append(lambda c=clients[index], h=handset: c.put_opted_out_number(OptOutListName="Default",
+                                                                                    OptedOutNumber=h))
+        assert _errors(_at_once(calls)) == {}
+        listed = clients[0].describe_opted_out_numbers(OptOutListName="Default")["OptedOutNumbers"]
+        assert sorted(entry["OptedOutNumber"] for entry in listed) == handsets
