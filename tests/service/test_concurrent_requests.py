@@ -16,11 +16,13 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.conftest import BACKENDS, REGION, new_account_id
+from tests.service.registrations.forms import fill
 from tests.support.server import PigeonServer
 
 AT_ONCE = 30
 ROUNDS = 3
 CONFIGURATION_SETS_QUOTA = 5
+AUTO_APPROVE_SECONDS = 60
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
 
 
@@ -29,7 +31,8 @@ def servers(request: pytest.FixtureRequest, database_factory: Callable[[str], st
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[PigeonServer]]:
     directory = tmp_path_factory.mktemp("concurrent")
     config = directory / "pigeon.yaml"
-    config.write_text(f"quotas:\n  CONFIGURATION_SETS: {CONFIGURATION_SETS_QUOTA}\n")
+    config.write_text(f"quotas:\n  CONFIGURATION_SETS: {CONFIGURATION_SETS_QUOTA}\n"
+                      f"registration_auto_approve_seconds: {AUTO_APPROVE_SECONDS}\n")
     url = database_factory(request.param) or f"sqlite:///{directory / 'shared.db'}"
     count = 3 if request.param == "postgresql" else 2
     started = [PigeonServer(url, extra_args=["--config", str(config)], data_dir=Path(directory) / f"s{i}").start()
@@ -139,3 +142,33 @@ def test_put_opted_out_number_and_a_handsets_stop_at_once_both_opt_it_out(server
         assert _errors(_at_once(calls)) == {}
         listed = clients[0].describe_opted_out_numbers(OptOutListName="Default")["OptedOutNumbers"]
         assert sorted(entry["OptedOutNumber"] for entry in listed) == handsets
+
+
+def _read_registration(client: Any, index: int, registration_id: str) -> Any:
+    """One of the reads of a registration (each settles it)."""
+    if index % 4 == 0:
+        return client.describe_registrations(RegistrationIds=[registration_id])
+    if index % 4 == 1:
+        return client.describe_registration_versions(RegistrationId=registration_id)
+    if index % 4 == 2:
+        return client.describe_registration_field_values(RegistrationId=registration_id)
+    return client.list_registration_associations(RegistrationId=registration_id)
+
+
+def test_reads_that_find_a_registration_due_for_auto_approval_at_once_approve_it_once(servers) -> None:
+    """Reading a registration settles it (auto-approval creates the form's sender ID): reads at once used to
+    write in read transactions (SQLite: "database is locked", a 500)."""
+    registration_type = "GB_SENDER_ID_REGISTRATION"
+    for _ in range(ROUNDS):
+        clients = _clients(servers, new_account_id())
+        registration_id = clients[0].create_registration(RegistrationType=registration_type)["RegistrationId"]
+        fill(clients[0], registration_id, registration_type)
+        clients[0].submit_registration_version(RegistrationId=registration_id)
+        for server in servers:
+            server.advance_clock(AUTO_APPROVE_SECONDS + 1)
+        answers = _at_once([lambda c=c, i=i, r=registration_id: _read_registration(c, i, r)
+                            for i, c in enumerate(clients)])
+        assert _errors(answers) == {}
+        [registration] = clients[0].describe_registrations(RegistrationIds=[registration_id])["Registrations"]
+        assert (registration["RegistrationStatus"], registration["ApprovedVersionNumber"]) == ("COMPLETE", 1)
+        assert len(clients[0].describe_sender_ids()["SenderIds"]) == 1

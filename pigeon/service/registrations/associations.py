@@ -148,7 +148,7 @@ def create_registration_association(ctx: Context, params: Params) -> Result:
             "RegistrationType": registration.data["RegistrationType"], **data}
 
 
-@operation("ListRegistrationAssociations")
+@operation("ListRegistrationAssociations", writes=True)  # settles the registration (review.settle), which may write
 def list_registration_associations(ctx: Context, params: Params) -> Result:
     """Retrieve all of the origination identities that are associated with a registration."""
     registration = review.load(ctx, params["RegistrationId"])

@@ -134,7 +134,7 @@ def missing_fields(definition: TypeDefinition, values: dict[str, dict[str, Any]]
         field.requirement == "REQUIRED" or (field.requirement == "CONDITIONAL" and _condition_met(field, values)))]
 
 
-@operation("DescribeRegistrationFieldValues")
+@operation("DescribeRegistrationFieldValues", writes=True)  # settles the registration (review.settle), which may write
 def describe_registration_field_values(ctx: Context, params: Params) -> Result:
     registration = review.load(ctx, params["RegistrationId"])
     number = params.get("VersionNumber") or registration.data["CurrentVersionNumber"]

@@ -88,7 +88,7 @@ def delete_registration(ctx: Context, params: Params) -> Result:
     return {**wire(registration), "RegistrationStatus": "DELETED"}
 
 
-@operation("DescribeRegistrations")
+@operation("DescribeRegistrations", writes=True)  # settles the registration (review.settle), which may write
 def describe_registrations(ctx: Context, params: Params) -> Result:
     wanted = params.get("RegistrationIds")
     if wanted:

@@ -118,7 +118,7 @@ def discard_registration_version(ctx: Context, params: Params) -> Result:
     return _answer(registration, version)
 
 
-@operation("DescribeRegistrationVersions")
+@operation("DescribeRegistrationVersions", writes=True)  # settles the registration (review.settle), which may write
 def describe_registration_versions(ctx: Context, params: Params) -> Result:
     """The versions of a registration, newest first."""
     registration = review.load(ctx, params["RegistrationId"])
