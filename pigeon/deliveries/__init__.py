@@ -10,7 +10,7 @@ time, or FAILED once it has been tried ``MAX_ATTEMPTS`` times or for ``MAX_AGE_S
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,9 +67,12 @@ def enqueue(tx: Connection, scope: Scope, kind: str, target: Mapping[str, Any], 
     return delivery_id
 
 
-def claim(store: Store, worker: str, now: float, lease_seconds: float, limit: int) -> list[Delivery]:
-    """Take up to ``limit`` due deliveries for ``worker`` (PostgreSQL: side by side with SKIP LOCKED)."""
-    due = sa.select(_D.seq).where(_D.status == PENDING, _D.due_at <= now).order_by(_D.due_at, _D.seq).limit(limit)
+def claim(store: Store, worker: str, now: float, lease_seconds: float, limit: int,
+          kinds: Collection[str] = KINDS) -> list[Delivery]:
+    """Take up to ``limit`` due deliveries of ``kinds`` for ``worker`` (PostgreSQL: side by side with SKIP
+    LOCKED)."""
+    due = (sa.select(_D.seq).where(_D.status == PENDING, _D.due_at <= now, _D.kind.in_(list(kinds)))
+           .order_by(_D.due_at, _D.seq).limit(limit))
     if not store.is_sqlite:
         due = due.with_for_update(skip_locked=True)
     statement = (deliveries.update().where(_D.seq.in_(due.scalar_subquery()))
@@ -79,15 +82,16 @@ def claim(store: Store, worker: str, now: float, lease_seconds: float, limit: in
     return sorted(claimed, key=lambda delivery: delivery.seq)  # in the order they were queued
 
 
-def extend(store: Store, delivery: Delivery, worker: str, now: float, lease_seconds: float) -> bool:
-    """Renew ``worker``'s claim on ``delivery`` before a late attempt; False when the claim was lost (another
-    worker took it once the lease ran out)."""
+def extend(store: Store, batch: Sequence[Delivery], worker: str, now: float, lease_seconds: float) -> set[str]:
+    """Renew ``worker``'s claims on ``batch`` before a late attempt; the ids still claimed by it (the others
+    were taken by another worker once their lease ran out)."""
     with store.transaction(write=True) as tx:
         renewed = tx.execute(deliveries.update()
-                             .where(_D.delivery_id == delivery.delivery_id, _D.claimed_by == worker,
+                             .where(_D.delivery_id.in_([d.delivery_id for d in batch]), _D.claimed_by == worker,
                                     _D.status == PENDING)
-                             .values(due_at=now + lease_seconds, updated_at=now))
-        return renewed.rowcount == 1
+                             .values(due_at=now + lease_seconds, updated_at=now)
+                             .returning(_D.delivery_id))
+        return {row.delivery_id for row in renewed}
 
 
 def backoff(attempts: int) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -15,6 +15,8 @@ from pigeon.settings import Settings
 
 Sender = Callable[[Mapping[str, Any], Mapping[str, Any], str], None]
 """sender(target, payload, delivery_id); raises DeliveryError (or WebhookError) to be retried."""
+BatchSender = Callable[[Mapping[str, Any], Sequence[Mapping[str, Any]]], list[str | None]]
+"""batch_sender(target, payloads) -> each payload's error (None: delivered), for kinds sent in batches."""
 
 
 def aws_target(settings: Settings) -> AwsTarget:
@@ -44,3 +46,9 @@ def build_senders(settings: Settings) -> dict[str, Sender]:
         webhook.deliver(destination["Url"], secret, orjson.dumps(body), delivery_id)
 
     return {"event-destination": to_event_destination, "sns": to_sns, "webhook": to_webhook}
+
+
+def build_batch_senders(settings: Settings) -> dict[str, BatchSender]:
+    """The kinds whose deliveries to one target go out together: event records (the services' batch calls)."""
+    publisher = EventPublisher(aws_target(settings))
+    return {"event-destination": publisher.publish_batch}

@@ -1,14 +1,16 @@
-"""The delivery worker: a background thread that sends due deliveries, one attempt each, and records the
-outcome. Runs in ``pigeon serve`` and in ``pigeon worker``; several may share PostgreSQL.
+"""The delivery worker: a background thread that sends due deliveries and records each outcome. Runs in
+``pigeon serve`` and in ``pigeon worker``; several may share PostgreSQL.
 
 Deliveries go out in lanes, one per target (an event destination, an SNS topic, a webhook URL): a lane sends
-its deliveries one after the other in the order they were queued, so one target receives a message's
-records in order, while up to ``concurrency`` lanes run side by side on threads of their own. A slow or
-hanging target (a webhook answering after its timeout, an unreachable AWS endpoint) therefore delays only its
-own lane. The worker holds at most ``concurrency`` claimed deliveries at a time, and renews the claim of one
-that waited in its lane past half the lease, so no other worker takes it while it waits. After a target
-fails, the deliveries to it that come due within the first backoff step are rescheduled without a call
-(their attempt records why), so a dead target costs about one request a second, not one per delivery.
+its deliveries in the order they were queued, so one target receives a message's records in order, while up
+to ``concurrency`` lanes run side by side on threads of their own. A slow or hanging target (a webhook
+answering after its timeout, an unreachable AWS endpoint) therefore delays only its own lane. Event records
+go out in batches (``batch_senders``: up to ``batch_size`` of a lane in the services' batch calls); forwards
+one at a time. The worker holds at most ``concurrency`` claimed single deliveries and ``concurrency`` batches
+of event records, and renews the claims of a batch that waited in its lane past half the lease, so no other
+worker takes them meanwhile. After a target fails, the deliveries to it that come due within the first
+backoff step are rescheduled without a call (their attempt records why), so a dead target costs about one
+request a second, not one per delivery.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import logging
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -24,7 +27,7 @@ import orjson
 from pigeon import deliveries
 from pigeon.clock import Clock
 from pigeon.deliveries import Delivery
-from pigeon.deliveries.senders import Sender, build_senders
+from pigeon.deliveries.senders import BatchSender, Sender, build_batch_senders, build_senders
 from pigeon.messaging.dispatcher import worker_name
 from pigeon.store.engine import Store
 
@@ -40,25 +43,32 @@ def target_of(delivery: Delivery) -> bytes:
 
 
 class DeliveryWorker:
-    def __init__(self, store: Store, clock: Clock, senders: dict[str, Sender], concurrency: int = 8,
+    def __init__(self, store: Store, clock: Clock, senders: dict[str, Sender],
+                 batch_senders: dict[str, BatchSender] | None = None, concurrency: int = 8, batch_size: int = 100,
                  lease_seconds: float = 60.0, idle_seconds: float = 0.2) -> None:
         self.store, self.clock, self.senders = store, clock, senders
-        self.concurrency, self.lease_seconds, self.idle_seconds = concurrency, lease_seconds, idle_seconds
+        self.batch_senders = batch_senders or {}
+        self.concurrency, self.batch_size = concurrency, batch_size
+        self.lease_seconds, self.idle_seconds = lease_seconds, idle_seconds
         self.worker = worker_name()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="pigeon-delivery")
         self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)  # notified when a held delivery is recorded
+        self._changed = threading.Condition(self._lock)  # notified when held deliveries are recorded
         self._lanes: dict[bytes, deque[tuple[Delivery, float]]] = {}  # target -> (delivery, claimed at), oldest first
-        self._held = 0  # claimed and not yet recorded
+        self._held = {False: 0, True: 0}  # claimed and not yet recorded: single deliveries, batched ones
         self._failing: dict[bytes, tuple[float, str]] = {}  # target -> (cooling until, its last error)
 
+    def _limit(self, batched: bool) -> int:
+        return self.concurrency * (self.batch_size if batched else 1)
+
     def run_once(self) -> int:
-        """Claim up to ``concurrency`` due deliveries and return how many, once every attempt is recorded."""
+        """Claim what fits (``concurrency`` single deliveries, as many batches of event records) and return how
+        many, once every attempt is recorded."""
         claimed = self._claim()
         with self._changed:
-            self._changed.wait_for(lambda: self._held == 0)
+            self._changed.wait_for(lambda: not any(self._held.values()))
         return claimed
 
     def run(self) -> None:
@@ -68,18 +78,25 @@ class DeliveryWorker:
             except Exception:  # noqa: BLE001 - the loop outlives a database hiccup
                 log.exception("claiming deliveries failed")
                 claimed = 0
-            if claimed:  # more may be due: claim again once half the hand is free, not per recorded delivery
+            if claimed:  # more may be due: claim again once half a hand is free, not per recorded delivery
                 with self._changed:
-                    self._changed.wait_for(lambda: self._held <= self.concurrency // 2 or self._stop.is_set())
+                    self._changed.wait_for(lambda: self._stop.is_set() or any(
+                        self._held[batched] <= self._limit(batched) // 2 for batched in (False, True)))
             else:
                 self._stop.wait(self.idle_seconds)
 
     def _claim(self) -> int:
-        with self._lock:
-            free = self.concurrency - self._held
-        if free <= 0:
-            return 0
-        claimed = deliveries.claim(self.store, self.worker, self.clock.now(), self.lease_seconds, free)
+        claimed = 0
+        batched_kinds = set(self.batch_senders)
+        for batched, kinds in ((False, set(deliveries.KINDS) - batched_kinds), (True, batched_kinds)):
+            with self._lock:
+                free = self._limit(batched) - self._held[batched]
+            if kinds and free > 0:
+                claimed += self._hold(deliveries.claim(self.store, self.worker, self.clock.now(),
+                                                       self.lease_seconds, free, kinds), batched)
+        return claimed
+
+    def _hold(self, claimed: list[Delivery], batched: bool) -> int:
         now = self.clock.now()
         with self._lock:
             for delivery in claimed:
@@ -90,7 +107,7 @@ class DeliveryWorker:
                     self._pool.submit(self._drain, target)
                 else:
                     lane.append((delivery, now))
-                self._held += 1
+            self._held[batched] += len(claimed)
         return len(claimed)
 
     def _drain(self, target: bytes) -> None:
@@ -101,37 +118,54 @@ class DeliveryWorker:
                 if not lane:
                     del self._lanes[target]
                     return
-                delivery, claimed_at = lane[0]  # stays in the lane while attempted: later claims queue behind
+                batched = lane[0][0].kind in self.batch_senders
+                taken = list(islice(lane, self.batch_size if batched else 1))  # stay in the lane while sent
             try:
-                if not self._stop.is_set():  # stopping: left to its lease, attempted again after it
-                    self._attempt(delivery, claimed_at, target)
-            except Exception:  # noqa: BLE001 - the claim's lease runs out and the delivery is attempted again
-                log.exception("delivery %s could not be attempted or recorded", delivery.delivery_id)
+                if not self._stop.is_set():  # stopping: left to their lease, attempted again after it
+                    self._attempt(taken, target)
+            except Exception:  # noqa: BLE001 - the claims' lease runs out and they are attempted again
+                log.exception("deliveries %s could not be attempted or recorded", [d.delivery_id for d, _ in taken])
             with self._changed:
-                lane.popleft()
-                self._held -= 1
+                for _ in taken:
+                    lane.popleft()
+                self._held[batched] -= len(taken)
                 self._changed.notify_all()
 
-    def _attempt(self, delivery: Delivery, claimed_at: float, target: bytes) -> None:
-        """One attempt (or its rescheduling while the target cools down), recorded in its own transaction."""
+    def _attempt(self, taken: list[tuple[Delivery, float]], target: bytes) -> None:
+        """One attempt of each delivery (or their rescheduling while the target cools down), recorded in one
+        transaction."""
+        batch = [delivery for delivery, _ in taken]
         now = self.clock.now()
-        if now - claimed_at > self.lease_seconds / 2 and not deliveries.extend(
-                self.store, delivery, self.worker, now, self.lease_seconds):
-            return  # waited so long that another worker took it
-        error = self._cooling(target)
-        if error is None:
-            try:
-                self.senders[delivery.kind](delivery.target, delivery.payload, delivery.delivery_id)
-            except Exception as failure:  # noqa: BLE001 - any failure is retried, and logged
-                error = f"{type(failure).__name__}: {failure}"
-                log.warning("delivery %s (%s) failed: %s", delivery.delivery_id, delivery.kind, error)
-                with self._lock:
-                    self._failing[target] = (self.clock.now() + COOL_DOWN_SECONDS, error)
-            else:
-                with self._lock:
-                    self._failing.pop(target, None)
+        if now - taken[0][1] > self.lease_seconds / 2:  # the oldest claim waited long: renew them all first
+            ours = deliveries.extend(self.store, batch, self.worker, now, self.lease_seconds)
+            batch = [delivery for delivery in batch if delivery.delivery_id in ours]  # others: taken by another worker
+            if not batch:
+                return
+        cooling = self._cooling(target)
+        errors = [cooling] * len(batch) if cooling is not None else self._send(batch)
+        with self._lock:
+            if cooling is None and all(error is not None for error in errors):
+                self._failing[target] = (self.clock.now() + COOL_DOWN_SECONDS, str(errors[0]))
+            elif cooling is None:
+                self._failing.pop(target, None)
         with self.store.transaction(write=True) as tx:
-            deliveries.finish(tx, delivery, self.worker, self.clock.now(), error)
+            for delivery, error in zip(batch, errors, strict=True):
+                deliveries.finish(tx, delivery, self.worker, self.clock.now(), error)
+
+    def _send(self, batch: list[Delivery]) -> list[str | None]:
+        kind = batch[0].kind
+        try:
+            if kind in self.batch_senders:
+                errors = self.batch_senders[kind](batch[0].target, [delivery.payload for delivery in batch])
+            else:
+                self.senders[kind](batch[0].target, batch[0].payload, batch[0].delivery_id)
+                errors = [None]
+        except Exception as failure:  # noqa: BLE001 - any failure is retried, and logged
+            errors = [f"{type(failure).__name__}: {failure}"] * len(batch)
+        for delivery, error in zip(batch, errors, strict=True):
+            if error is not None:
+                log.warning("delivery %s (%s) failed: %s", delivery.delivery_id, kind, error)
+        return errors
 
     def _cooling(self, target: bytes) -> str | None:
         with self._lock:
@@ -149,8 +183,8 @@ class DeliveryWorker:
         self._thread.start()
 
     def stop(self) -> None:
-        """End the claiming loop; lanes in flight finish what they hold (what they cannot record is attempted
-        again once its lease runs out)."""
+        """End the claiming loop; lanes in flight finish what they are sending (what they hold beyond that is
+        attempted again once its lease runs out)."""
         self._stop.set()
         with self._changed:
             self._changed.notify_all()
@@ -160,4 +194,5 @@ class DeliveryWorker:
 
 
 def build_delivery_worker(runtime: Any) -> DeliveryWorker:
-    return DeliveryWorker(runtime.store, runtime.clock, build_senders(runtime.settings))
+    return DeliveryWorker(runtime.store, runtime.clock, build_senders(runtime.settings),
+                          build_batch_senders(runtime.settings))

@@ -242,3 +242,43 @@ def test_a_claim_lost_while_waiting_in_its_lane_is_not_attempted(runtime, webhoo
     assert taken == queued
     assert [json.loads(body)["n"] for body in Receiver.bodies] == [0]  # the second is the other worker's now
     assert statuses(runtime) == {queued[0]: ("PENDING", 0), queued[1]: ("PENDING", 0)}  # neither recorded by us
+
+
+def test_event_records_to_one_destination_go_out_in_batches_in_order(runtime, moto):
+    from pigeon.deliveries.senders import build_batch_senders
+
+    logs = moto.client("logs")
+    logs.create_log_group(logGroupName=f"lane-{id(runtime)}")
+    destination = {"EventDestinationName": "cw", "Enabled": True, "MatchingEventTypes": ["ALL"],
+                   "CloudWatchLogsDestination": {"IamRoleArn": "arn:aws:iam::123456789012:role/x",
+                                                 "LogGroupArn": f"arn:aws:logs:us-east-1:123456789012:log-group:lane-{id(runtime)}"}}
+    now_ms = int(time.time() * 1000)
+    queued = [enqueue(runtime, "event-destination", destination,
+                      {"eventType": "TEXT_DELIVERED", "eventTimestamp": now_ms, "messageId": f"m{n}"}) for n in range(30)]
+    batch_senders = build_batch_senders(runtime.settings)
+    calls: list[int] = []
+
+    def counted(target, payloads):
+        calls.append(len(payloads))
+        return batch_senders["event-destination"](target, payloads)
+
+    worker = DeliveryWorker(runtime.store, runtime.clock, build_senders(runtime.settings),
+                            {"event-destination": counted}, batch_size=20)
+    assert worker.run_once() == 30
+    assert calls == [20, 10]
+    assert all(statuses(runtime)[d] == ("DONE", 1) for d in queued)
+    found = logs.get_log_events(logGroupName=f"lane-{id(runtime)}", logStreamName="pigeon-sms-voice-events")["events"]
+    assert [json.loads(event["message"])["messageId"] for event in found] == [f"m{n}" for n in range(30)]
+
+
+def test_a_batch_to_a_missing_destination_is_retried_whole(runtime, moto):
+    from pigeon.deliveries.senders import build_batch_senders
+
+    destination = {"EventDestinationName": "sns", "Enabled": True, "MatchingEventTypes": ["ALL"],
+                   "SnsDestination": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:absent"}}
+    queued = [enqueue(runtime, "event-destination", destination, {"eventType": "TEXT_DELIVERED", "n": n})
+              for n in range(3)]
+    worker = DeliveryWorker(runtime.store, runtime.clock, build_senders(runtime.settings),
+                            build_batch_senders(runtime.settings))
+    assert worker.run_once() == 3
+    assert [statuses(runtime)[d] for d in queued] == [("PENDING", 1)] * 3

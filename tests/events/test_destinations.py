@@ -128,3 +128,56 @@ def test_cloudwatch_logs_stream_is_created_again_after_its_group_was_recreated(m
         publisher.publish(destination, {**RECORD, "eventTimestamp": now_ms, "messageId": "after"})
     publisher.publish(destination, {**RECORD, "eventTimestamp": now_ms, "messageId": "after"})  # ... the retry makes it
     assert _logged(moto, "us-east-1", "recreated-events") == ["after"]
+
+
+def _numbered(count: int, now_ms: int) -> list[dict]:
+    return [{**RECORD, "eventTimestamp": now_ms + n, "messageId": f"m{n}"} for n in range(count)]
+
+
+def test_a_batch_reaches_sns_in_calls_of_ten(moto, publisher):
+    sns, sqs = moto.client("sns"), moto.client("sqs")
+    topic = sns.create_topic(Name="batched-events")["TopicArn"]
+    queue_url = sqs.create_queue(QueueName="batched-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    records = _numbered(23, int(time.time() * 1000))
+    assert publisher.publish_batch({"SnsDestination": {"TopicArn": topic}}, records) == [None] * 23
+    received: list[str] = []
+    while len(received) < 23:
+        found = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+        assert found, received
+        received += [json.loads(message["Body"])["messageId"] for message in found]
+    assert sorted(received) == sorted(record["messageId"] for record in records)
+
+
+def test_a_batch_reaches_firehose_in_one_call(moto, publisher):
+    s3, firehose = moto.client("s3"), moto.client("firehose")
+    s3.create_bucket(Bucket="batched-events")
+    stream = firehose.create_delivery_stream(
+        DeliveryStreamName="batched-events",
+        ExtendedS3DestinationConfiguration={"RoleARN": "arn:aws:iam::123456789012:role/firehose",
+                                            "BucketARN": "arn:aws:s3:::batched-events"},
+    )["DeliveryStreamARN"]
+    records = _numbered(12, int(time.time() * 1000))
+    destination = {"KinesisFirehoseDestination": {"IamRoleArn": "arn:aws:iam::123456789012:role/x",
+                                                  "DeliveryStreamArn": stream}}
+    assert publisher.publish_batch(destination, records) == [None] * 12
+    lines = [line for item in s3.list_objects_v2(Bucket="batched-events")["Contents"]
+             for line in s3.get_object(Bucket="batched-events", Key=item["Key"])["Body"].read().decode().splitlines()]
+    assert [json.loads(line)["messageId"] for line in lines] == [record["messageId"] for record in records]
+
+
+def test_a_batch_reaches_cloudwatch_logs_in_time_order(moto, publisher):
+    moto.client("logs").create_log_group(logGroupName="batched-events")
+    now_ms = int(time.time() * 1000)
+    records = [*_numbered(5, now_ms + 10), *_numbered(1, now_ms)]  # the last one is the earliest
+    records[-1]["messageId"] = "earliest"
+    assert publisher.publish_batch(_logs_destination("us-east-1", "batched-events"), records) == [None] * 6
+    assert _logged(moto, "us-east-1", "batched-events") == ["earliest", "m0", "m1", "m2", "m3", "m4"]
+
+
+def test_a_failed_batch_call_fails_its_records_and_every_later_one(publisher):
+    errors = publisher.publish_batch({"SnsDestination": {"TopicArn": "arn:aws:sns:us-east-1:123456789012:nope"}},
+                                     _numbered(12, int(time.time() * 1000)))
+    assert len(errors) == 12 and all(error and "NotFound" in error for error in errors)
+    assert publisher.publish_batch({"EventDestinationName": "empty"}, [RECORD]) == ["the event destination has no destination"]
