@@ -46,6 +46,8 @@ class EventPublisher:
         self._aws = AwsClients(target)
         self._known_streams: set[tuple[str, str, str]] = set()
         """(region, log group, log stream) created already: a log group's name is only unique in its region."""
+        self._put_record_only: set[tuple[str, str]] = set()
+        """(region, delivery stream) whose PutRecordBatch was denied: sent one PutRecord at a time."""
 
     def _client(self, service: str, region: str) -> Any:
         return self._aws.client(service, region)
@@ -103,12 +105,31 @@ class EventPublisher:
         return send
 
     def _firehose_batch(self, stream_arn: str) -> BatchCall:
+        """PutRecordBatch; where the credentials may only PutRecord (the policy AWS's guide shows for an event
+        destination's role), one PutRecord a record from then on."""
         region, resource = _arn_region_and_resource(stream_arn)
         name = resource.split("/", 1)[-1]
 
+        def one_by_one(chunk: list[int], bodies: list[str]) -> list[tuple[int, str]]:
+            refused = []
+            for index in chunk:
+                try:
+                    self._to_firehose(stream_arn, bodies[index])
+                except ClientError as error:
+                    refused.append((index, f"ClientError: {error}"))
+            return refused
+
         def send(chunk: list[int], bodies: list[str]) -> list[tuple[int, str]]:
-            answer = self._client("firehose", region).put_record_batch(
-                DeliveryStreamName=name, Records=[{"Data": (bodies[i] + "\n").encode()} for i in chunk])
+            if (region, name) in self._put_record_only:
+                return one_by_one(chunk, bodies)
+            try:
+                answer = self._client("firehose", region).put_record_batch(
+                    DeliveryStreamName=name, Records=[{"Data": (bodies[i] + "\n").encode()} for i in chunk])
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") not in ("AccessDeniedException", "AccessDenied"):
+                    raise
+                self._put_record_only.add((region, name))
+                return one_by_one(chunk, bodies)
             return [(index, f"{result['ErrorCode']}: {result.get('ErrorMessage')}")
                     for index, result in zip(chunk, answer.get("RequestResponses", []), strict=False)
                     if result.get("ErrorCode")]

@@ -181,3 +181,32 @@ def test_a_failed_batch_call_fails_its_records_and_every_later_one(publisher):
                                      _numbered(12, int(time.time() * 1000)))
     assert len(errors) == 12 and all(error and "NotFound" in error for error in errors)
     assert publisher.publish_batch({"EventDestinationName": "empty"}, [RECORD]) == ["the event destination has no destination"]
+
+
+def test_firehose_falls_back_to_put_record_when_batches_are_denied(moto, publisher):
+    """AWS's guide gives an event destination's role firehose:PutRecord only. IAM cannot be reached from here, so
+    the denial of PutRecordBatch is stubbed on the publisher's own client; each PutRecord then goes to moto."""
+    from botocore.exceptions import ClientError
+
+    s3, firehose = moto.client("s3"), moto.client("firehose")
+    s3.create_bucket(Bucket="put-record-only")
+    stream = firehose.create_delivery_stream(
+        DeliveryStreamName="put-record-only",
+        ExtendedS3DestinationConfiguration={"RoleARN": "arn:aws:iam::123456789012:role/firehose",
+                                            "BucketARN": "arn:aws:s3:::put-record-only"},
+    )["DeliveryStreamARN"]
+    destination = {"KinesisFirehoseDestination": {"IamRoleArn": "arn:aws:iam::123456789012:role/x",
+                                                  "DeliveryStreamArn": stream}}
+    denials: list[int] = []
+
+    def denied(**kwargs):
+        denials.append(len(kwargs["Records"]))
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}}, "PutRecordBatch")
+
+    publisher._client("firehose", "us-east-1").put_record_batch = denied
+    assert publisher.publish_batch(destination, _numbered(3, int(time.time() * 1000))) == [None] * 3
+    assert publisher.publish_batch(destination, _numbered(2, int(time.time() * 1000))) == [None] * 2
+    assert denials == [3]  # asked once; PutRecord from then on
+    lines = [line for item in s3.list_objects_v2(Bucket="put-record-only")["Contents"]
+             for line in s3.get_object(Bucket="put-record-only", Key=item["Key"])["Body"].read().decode().splitlines()]
+    assert sorted(json.loads(line)["messageId"] for line in lines) == ["m0", "m0", "m1", "m1", "m2"]
