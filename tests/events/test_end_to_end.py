@@ -90,7 +90,10 @@ def test_records_reach_sns_firehose_and_cloudwatch_logs(moto, wired_server):
     assert [r["eventType"] for r in landed] == ["TEXT_DELIVERED"]
 
     def from_logs():
-        found = logs.get_log_events(logGroupName=f"events-{suffix}", logStreamName="pigeon-sms-voice-events")
+        try:
+            found = logs.get_log_events(logGroupName=f"events-{suffix}", logStreamName="pigeon-sms-voice-events")
+        except logs.exceptions.ResourceNotFoundException:  # the first delivery creates the stream: not yet
+            return None
         return found["events"] if len(found["events"]) >= 2 else None
 
     assert [json.loads(e["message"])["eventType"] for e in wait_for(from_logs)] == ["TEXT_SUCCESSFUL", "TEXT_DELIVERED"]
