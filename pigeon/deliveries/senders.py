@@ -24,9 +24,11 @@ def aws_target(settings: Settings) -> AwsTarget:
                      settings.aws_region or settings.default_region)
 
 
-def build_senders(settings: Settings) -> dict[str, Sender]:
+def build_senders(settings: Settings, publisher: EventPublisher | None = None) -> dict[str, Sender]:
+    """How each kind is sent one at a time; ``publisher`` shared with ``build_batch_senders`` (one set of AWS
+    clients and of known log streams)."""
     target = aws_target(settings)
-    publisher = EventPublisher(target)
+    publisher = publisher or EventPublisher(target)
     clients = AwsClients(target)
 
     def to_event_destination(destination: Mapping[str, Any], record: Mapping[str, Any], _: str) -> None:
@@ -48,7 +50,6 @@ def build_senders(settings: Settings) -> dict[str, Sender]:
     return {"event-destination": to_event_destination, "sns": to_sns, "webhook": to_webhook}
 
 
-def build_batch_senders(settings: Settings) -> dict[str, BatchSender]:
+def build_batch_senders(settings: Settings, publisher: EventPublisher | None = None) -> dict[str, BatchSender]:
     """The kinds whose deliveries to one target go out together: event records (the services' batch calls)."""
-    publisher = EventPublisher(aws_target(settings))
-    return {"event-destination": publisher.publish_batch}
+    return {"event-destination": (publisher or EventPublisher(aws_target(settings))).publish_batch}

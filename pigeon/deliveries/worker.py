@@ -27,7 +27,8 @@ import orjson
 from pigeon import deliveries
 from pigeon.clock import Clock
 from pigeon.deliveries import Delivery
-from pigeon.deliveries.senders import BatchSender, Sender, build_batch_senders, build_senders
+from pigeon.deliveries.senders import BatchSender, Sender, aws_target, build_batch_senders, build_senders
+from pigeon.events.destinations import EventPublisher
 from pigeon.messaging.dispatcher import worker_name
 from pigeon.store.engine import Store
 
@@ -194,5 +195,6 @@ class DeliveryWorker:
 
 
 def build_delivery_worker(runtime: Any) -> DeliveryWorker:
-    return DeliveryWorker(runtime.store, runtime.clock, build_senders(runtime.settings),
-                          build_batch_senders(runtime.settings))
+    publisher = EventPublisher(aws_target(runtime.settings))
+    return DeliveryWorker(runtime.store, runtime.clock, build_senders(runtime.settings, publisher),
+                          build_batch_senders(runtime.settings, publisher))

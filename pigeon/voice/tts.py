@@ -1,8 +1,9 @@
 """Speak a voice message to a WAV file with espeak-ng, in the language and gender of its Polly VoiceId.
 
 TEXT bodies are spoken as given; SSML bodies must be well-formed ``<speak>`` documents of the tags Amazon Polly
-supports and are spoken with espeak-ng's SSML mode. Only those tags: espeak-ng also reads ``<audio src="/any/file">``
-from the server's disk into the WAV (and hands a file it cannot play to ``sh -c "sox ..."``). The WAV is kept for playback; its duration drives voice pricing (per minute).
+supports and are spoken with espeak-ng's SSML mode. Only those tags: espeak-ng also reads
+``<audio src="/any/file">`` from the server's disk into the WAV (and hands a file it cannot play to
+``sh -c "sox ..."``). The WAV is kept for playback; its duration drives voice pricing (per minute).
 """
 
 from __future__ import annotations

@@ -28,6 +28,25 @@ def publisher(moto):
     return EventPublisher(AwsTarget(moto.url, "testing", "testing"))
 
 
+def _firehose_destination(moto, name: str) -> dict:
+    """A delivery stream into a bucket of the same name, as an event destination."""
+    moto.client("s3").create_bucket(Bucket=name)
+    stream = moto.client("firehose").create_delivery_stream(
+        DeliveryStreamName=name,
+        ExtendedS3DestinationConfiguration={"RoleARN": "arn:aws:iam::123456789012:role/firehose",
+                                            "BucketARN": f"arn:aws:s3:::{name}"},
+    )["DeliveryStreamARN"]
+    return {"KinesisFirehoseDestination": {"IamRoleArn": "arn:aws:iam::123456789012:role/x",
+                                           "DeliveryStreamArn": stream}}
+
+
+def _landed(moto, bucket: str) -> list[dict]:
+    """The records the bucket holds, object by object, line by line."""
+    s3 = moto.client("s3")
+    return [json.loads(line) for item in s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+            for line in s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read().decode().splitlines()]
+
+
 def test_sns_destination_reaches_a_subscribed_queue(moto, publisher):
     sns, sqs = moto.client("sns"), moto.client("sqs")
     topic = sns.create_topic(Name="sms-events")["TopicArn"]
@@ -40,19 +59,8 @@ def test_sns_destination_reaches_a_subscribed_queue(moto, publisher):
 
 
 def test_firehose_destination_lands_in_its_bucket(moto, publisher):
-    s3, firehose = moto.client("s3"), moto.client("firehose")
-    s3.create_bucket(Bucket="sms-events")
-    stream = firehose.create_delivery_stream(
-        DeliveryStreamName="sms-events",
-        ExtendedS3DestinationConfiguration={"RoleARN": "arn:aws:iam::123456789012:role/firehose",
-                                            "BucketARN": "arn:aws:s3:::sms-events"},
-    )["DeliveryStreamARN"]
-    publisher.publish({"KinesisFirehoseDestination": {"IamRoleArn": "arn:aws:iam::123456789012:role/x",
-                                                      "DeliveryStreamArn": stream}}, RECORD)
-    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="sms-events").get("Contents", [])]
-    assert keys
-    body = s3.get_object(Bucket="sms-events", Key=keys[0])["Body"].read().decode()
-    assert json.loads(body.strip()) == RECORD
+    publisher.publish(_firehose_destination(moto, "sms-events"), RECORD)
+    assert _landed(moto, "sms-events") == [RECORD]
 
 
 def test_cloudwatch_logs_destination_writes_a_log_event(moto, publisher):
@@ -151,20 +159,9 @@ def test_a_batch_reaches_sns_in_calls_of_ten(moto, publisher):
 
 
 def test_a_batch_reaches_firehose_in_one_call(moto, publisher):
-    s3, firehose = moto.client("s3"), moto.client("firehose")
-    s3.create_bucket(Bucket="batched-events")
-    stream = firehose.create_delivery_stream(
-        DeliveryStreamName="batched-events",
-        ExtendedS3DestinationConfiguration={"RoleARN": "arn:aws:iam::123456789012:role/firehose",
-                                            "BucketARN": "arn:aws:s3:::batched-events"},
-    )["DeliveryStreamARN"]
     records = _numbered(12, int(time.time() * 1000))
-    destination = {"KinesisFirehoseDestination": {"IamRoleArn": "arn:aws:iam::123456789012:role/x",
-                                                  "DeliveryStreamArn": stream}}
-    assert publisher.publish_batch(destination, records) == [None] * 12
-    lines = [line for item in s3.list_objects_v2(Bucket="batched-events")["Contents"]
-             for line in s3.get_object(Bucket="batched-events", Key=item["Key"])["Body"].read().decode().splitlines()]
-    assert [json.loads(line)["messageId"] for line in lines] == [record["messageId"] for record in records]
+    assert publisher.publish_batch(_firehose_destination(moto, "batched-events"), records) == [None] * 12
+    assert [r["messageId"] for r in _landed(moto, "batched-events")] == [record["messageId"] for record in records]
 
 
 def test_a_batch_reaches_cloudwatch_logs_in_time_order(moto, publisher):
@@ -188,15 +185,7 @@ def test_firehose_falls_back_to_put_record_when_batches_are_denied(moto, publish
     the denial of PutRecordBatch is stubbed on the publisher's own client; each PutRecord then goes to moto."""
     from botocore.exceptions import ClientError
 
-    s3, firehose = moto.client("s3"), moto.client("firehose")
-    s3.create_bucket(Bucket="put-record-only")
-    stream = firehose.create_delivery_stream(
-        DeliveryStreamName="put-record-only",
-        ExtendedS3DestinationConfiguration={"RoleARN": "arn:aws:iam::123456789012:role/firehose",
-                                            "BucketARN": "arn:aws:s3:::put-record-only"},
-    )["DeliveryStreamARN"]
-    destination = {"KinesisFirehoseDestination": {"IamRoleArn": "arn:aws:iam::123456789012:role/x",
-                                                  "DeliveryStreamArn": stream}}
+    destination = _firehose_destination(moto, "put-record-only")
     denials: list[int] = []
 
     def denied(**kwargs):
@@ -207,6 +196,4 @@ def test_firehose_falls_back_to_put_record_when_batches_are_denied(moto, publish
     assert publisher.publish_batch(destination, _numbered(3, int(time.time() * 1000))) == [None] * 3
     assert publisher.publish_batch(destination, _numbered(2, int(time.time() * 1000))) == [None] * 2
     assert denials == [3]  # asked once; PutRecord from then on
-    lines = [line for item in s3.list_objects_v2(Bucket="put-record-only")["Contents"]
-             for line in s3.get_object(Bucket="put-record-only", Key=item["Key"])["Body"].read().decode().splitlines()]
-    assert sorted(json.loads(line)["messageId"] for line in lines) == ["m0", "m0", "m1", "m1", "m2"]
+    assert sorted(r["messageId"] for r in _landed(moto, "put-record-only")) == ["m0", "m0", "m1", "m1", "m2"]
