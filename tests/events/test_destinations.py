@@ -28,6 +28,16 @@ def publisher(moto):
     return EventPublisher(AwsTarget(moto.url, "testing", "testing"))
 
 
+def _subscribed_queue(moto, name: str) -> tuple[str, str]:
+    """An SNS topic and the SQS queue that receives its messages raw: (topic ARN, queue URL)."""
+    sns, sqs = moto.client("sns"), moto.client("sqs")
+    topic = sns.create_topic(Name=name)["TopicArn"]
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    return topic, queue_url
+
+
 def _firehose_destination(moto, name: str) -> dict:
     """A delivery stream into a bucket of the same name, as an event destination."""
     moto.client("s3").create_bucket(Bucket=name)
@@ -48,11 +58,8 @@ def _landed(moto, bucket: str) -> list[dict]:
 
 
 def test_sns_destination_reaches_a_subscribed_queue(moto, publisher):
-    sns, sqs = moto.client("sns"), moto.client("sqs")
-    topic = sns.create_topic(Name="sms-events")["TopicArn"]
-    queue_url = sqs.create_queue(QueueName="sms-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    sqs = moto.client("sqs")
+    topic, queue_url = _subscribed_queue(moto, "sms-events")
     publisher.publish({"EventDestinationName": "sns", "SnsDestination": {"TopicArn": topic}}, RECORD)
     messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=2)["Messages"]
     assert json.loads(messages[0]["Body"]) == RECORD
@@ -143,11 +150,8 @@ def _numbered(count: int, now_ms: int) -> list[dict]:
 
 
 def test_a_batch_reaches_sns_in_calls_of_ten(moto, publisher):
-    sns, sqs = moto.client("sns"), moto.client("sqs")
-    topic = sns.create_topic(Name="batched-events")["TopicArn"]
-    queue_url = sqs.create_queue(QueueName="batched-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    sqs = moto.client("sqs")
+    topic, queue_url = _subscribed_queue(moto, "batched-events")
     records = _numbered(23, int(time.time() * 1000))
     assert publisher.publish_batch({"SnsDestination": {"TopicArn": topic}}, records) == [None] * 23
     received: list[str] = []
