@@ -30,6 +30,8 @@ class Runtime:
         self.group_commit: Any = None
         """The group commit of accepted messages (pigeon/messaging/group_commit.py), while the server runs."""
         self._known_accounts: set[str] = set()
+        self.carriers: Any = None
+        """This process's carrier connectors (pigeon/carriers/routing.Router), once its dispatcher is built."""
 
     def start(self) -> None:
         self.store.migrate()

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from pigeon import cpu_affinity
-from pigeon.carriers import simulator
+from pigeon.carriers import routing, simulator
 
 ACCOUNT_TIERS = ("SANDBOX", "PRODUCTION")
 
@@ -57,6 +57,12 @@ class Settings:
     ``transient: true`` makes the carrier refuse for now (retried until the TTL). See pigeon/carriers/simulator.py."""
     simulator_failure_status: str | None = None
     """Status of AWS's failure simulator numbers (default from data/simulator.yaml: BLOCKED)."""
+    carriers: Sequence[Mapping[str, Any]] = ()
+    """Real carrier connections, each ``{name, type: smpp | sip, ...}`` (docs/configuration.md, "Carriers");
+    none by default: every message goes to the simulator."""
+    routes: Sequence[Mapping[str, Any]] = ()
+    """Which carrier takes a message, first match wins: ``[{carrier: uk-smsc, destination_prefixes: ["+44"]}]``
+    (pigeon/carriers/routing.py). Simulator numbers always go to the simulator."""
     mps: Mapping[str, float] = field(default_factory=dict)
     """Message parts per second by NumberType or by identity (E.164 / sender ID), over data/throughput.yaml."""
     dispatcher: bool = True
@@ -80,6 +86,7 @@ class Settings:
         cpu_affinity.validate(self.cpu_affinity)
         simulator.parse_rules(self.simulator_rules)
         simulator.check_failure_status(self.simulator_failure_status)
+        routing.check(self.carriers, self.routes)
 
 
 _PATHS = {"data_dir", "credentials_file"}
@@ -92,7 +99,7 @@ _MAPPINGS = {"number_inventory"}
 _INTS |= {"dispatch_batch_size", "dispatch_lease_seconds"}
 _BOOLS |= {"dispatcher"}
 _STRS = {"cpu_affinity"}  # YAML reads ``cpu_affinity: 1`` as a number
-_MAPPINGS |= {"simulator_rules", "mps", "quotas", "spend_max_limits"}
+_MAPPINGS |= {"simulator_rules", "mps", "quotas", "spend_max_limits", "carriers", "routes"}
 
 
 def _coerce(name: str, value: Any) -> Any:

@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from pigeon.carriers.base import Ack, Outgoing, Receipt, TransientCarrierError
+from pigeon.carriers.base import Ack, Outgoing, Receipt, SingleSubmitConnector, TransientCarrierError
 
 
 @cache
@@ -91,7 +91,7 @@ def check_failure_status(status: str | None) -> None:
                          f"({', '.join(sorted(_TEXT_FAILURES))})")
 
 
-class SimulatorCarrier:
+class SimulatorCarrier(SingleSubmitConnector):
     """In-memory twin of a carrier: answers at once and queues the handset's delivery receipt."""
 
     def __init__(self, rules: Iterable[Mapping[str, Any]] = (), failure_status: str | None = None) -> None:

@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection
 
-from pigeon.carriers.base import Ack, Connector, Outgoing, Receipt, TransientCarrierError
+from pigeon.carriers.base import Ack, Connector, Outgoing, Receipt, TransientCarrierError, submit_all
 from pigeon.clock import Clock
-from pigeon.messaging import outbox, pricing, records
+from pigeon.messaging import carrier_parts, outbox, pricing, records
 from pigeon.messaging.outbox import Message, Transition
 from pigeon.messaging.throughput import RateLimiter, mps_for
 from pigeon.store.engine import Store
@@ -45,6 +45,8 @@ the message's payload in place, or returns the refusal that ends it (e.g. MEDIA_
 NO_FINAL_RECEIPT_SECONDS = 72 * 3600
 """AWS ends a message UNKNOWN when no final carrier event arrives within 72 hours (aws-facts §2); a call
 FAILED, since the model's EventType enum has no VOICE_UNKNOWN."""
+UNRESOLVED_RECEIPT_SECONDS = 60.0
+"""How long a receipt naming an unknown part is looked up again before it is given up."""
 SWEEP_SECONDS = 60.0
 """How often (by the injected clock) a dispatcher looks for submitted messages that never got a receipt."""
 
@@ -88,6 +90,7 @@ class Dispatcher:
         self._next_sweep = 0.0
         self._next_poll = 0.0
         self._handed: deque[Message] = deque()
+        self._unresolved: dict[tuple[str, str, str], tuple[Receipt, float]] = {}
 
     @property
     def lease_seconds(self) -> float:
@@ -150,8 +153,8 @@ class Dispatcher:
             self._next_poll = time.monotonic() + self.config.idle_seconds
             claimed += outbox.claim(self.store, self.worker, now, self.config.lease_seconds,
                                     self.config.batch_size - len(claimed))
-        decided = [(message, self._decide_safely(message, now)) for message in claimed]
-        receipts = self.connector.receipts()
+        decided = self._decide_all(claimed, now)
+        receipts = self._pending_receipts(now) + self.connector.receipts()
         if now >= self._next_sweep:
             self._next_sweep = now + SWEEP_SECONDS
             decided += self._give_up_on_silent(now)
@@ -161,6 +164,22 @@ class Dispatcher:
             self._publish(self._write(decided, receipts, now))
         return len(claimed)
 
+    def _pending_receipts(self, now: float) -> list[Receipt]:
+        """Receipts of parts not found last time (another process's submit not yet committed), looked up again
+        for ``UNRESOLVED_RECEIPT_SECONDS``; older ones are given up (and acknowledged to the carrier)."""
+        if not self._unresolved:
+            return []
+        keep: list[Receipt] = []
+        dropped: list[Receipt] = []
+        for receipt, first_seen in self._unresolved.values():
+            (keep if time.monotonic() - first_seen < UNRESOLVED_RECEIPT_SECONDS else dropped).append(receipt)
+        for receipt in dropped:
+            log.warning("receipt for unknown part carrier=%s carrier_message_id=%s status=%s dropped",
+                        receipt.carrier, receipt.carrier_message_id, receipt.status)
+            del self._unresolved[(receipt.carrier, receipt.carrier_message_id, receipt.status)]
+        self._settle(dropped)
+        return keep
+
     def _take_handed(self) -> list[Message]:
         taken: list[Message] = []
         while self._handed and len(taken) < self.config.batch_size:
@@ -169,17 +188,39 @@ class Dispatcher:
 
     # --- deciding ----------------------------------------------------------------------------------------
 
-    def _decide_safely(self, message: Message, now: float) -> Transition:
-        """One message's fate; a message that breaks the dispatcher is retried later, never the whole batch."""
-        try:
-            return self._decide(message, now)
-        except Exception as error:  # noqa: BLE001 - one poisoned row must not stall every other message
-            log.exception("dispatch failed on message_id=%s", message.message_id)
+    def _decide_all(self, claimed: list[Message], now: float) -> list[tuple[Message, Transition]]:
+        """Each message's fate: decided before the carrier (TTL, protect, MPS, the channel's preparation), or
+        by the carrier's answer; the messages for the carrier go in one ``submit_many`` (SMPP pipelines them
+        through its window)."""
+        decided: list[tuple[Message, Transition]] = []
+        to_submit: list[tuple[Message, Transition]] = []
+        for message in claimed:
             base = Transition(message.message_id, outbox.CLAIMED, outbox.QUEUED, claimed_by=self.worker)
-            return self._retry(base, message, now, repr(error))
+            try:
+                early = self._decide(base, message, now)
+            except Exception as error:  # noqa: BLE001 - one poisoned row must not stall every other message
+                log.exception("dispatch failed on message_id=%s", message.message_id)
+                early = self._retry(base, message, now, repr(error))
+            decided.append((message, early if early is not None else base))
+            if early is None:
+                to_submit.append((message, base))
+        if not to_submit:
+            return decided
+        try:
+            results = submit_all(self.connector, [_outgoing(message) for message, _ in to_submit])
+        except Exception as error:  # noqa: BLE001 - a connector bug must not lose the messages
+            log.exception("connector failed on %d messages", len(to_submit))
+            results = [TransientCarrierError(repr(error)) for _ in to_submit]
+        finished = {}
+        for (message, base), result in zip(to_submit, results, strict=True):
+            if isinstance(result, TransientCarrierError):
+                finished[message.message_id] = self._retry(base, message, now, str(result), result.retry_after)
+            else:
+                finished[message.message_id] = self._acked(base, message, result, now)
+        return [(message, finished.get(message.message_id, transition)) for message, transition in decided]
 
-    def _decide(self, message: Message, now: float) -> Transition:
-        base = Transition(message.message_id, outbox.CLAIMED, outbox.QUEUED, claimed_by=self.worker)
+    def _decide(self, base: Transition, message: Message, now: float) -> Transition | None:
+        """The transition decided before the carrier, or None when the message goes to the carrier."""
         if now >= message.expires_at:
             base.status = outbox.EXPIRED
             base.records.append(records.record(message, "TTL_EXPIRED", True, now, charged=False))
@@ -197,16 +238,16 @@ class Dispatcher:
             base.due_at = retry_at
             return base
         try:
-            ack = self.prepare(message) or self.connector.submit(_outgoing(message))
+            refusal = self.prepare(message)
         except TransientCarrierError as error:
-            return self._retry(base, message, now, str(error))
-        except Exception as error:  # noqa: BLE001 - a connector bug must not lose the message
-            log.exception("connector failed on %s", message.message_id)
-            return self._retry(base, message, now, repr(error))
-        return self._acked(base, message, ack, now)
+            return self._retry(base, message, now, str(error), error.retry_after)
+        return self._acked(base, message, refusal, now) if refusal is not None else None
 
-    def _retry(self, base: Transition, message: Message, now: float, reason: str) -> Transition:
+    def _retry(self, base: Transition, message: Message, now: float, reason: str,
+               retry_after: float | None = None) -> Transition:
         delay = min(self.config.retry_base_seconds * 2 ** message.attempts, self.config.retry_max_seconds)
+        if retry_after is not None:
+            delay = retry_after
         base.due_at = min(now + delay, message.expires_at)
         base.attempted = True
         base.payload_changes = {"LastError": reason}
@@ -220,6 +261,10 @@ class Dispatcher:
         if ack.accepted:
             base.status = outbox.SUBMITTED
             base.payload_changes = {"CarrierMessageId": ack.carrier_message_id}
+            if ack.carrier:
+                base.payload_changes["Carrier"] = ack.carrier
+                base.carrier_parts = [(ack.carrier, part_id, index, len(ack.part_ids))
+                                      for index, part_id in enumerate(ack.part_ids, start=1)]
             base.records.append(records.record(message, ack.status, False, now, ack.description))
         else:
             base.status = outbox.FAILED
@@ -229,9 +274,15 @@ class Dispatcher:
     def _give_up_on_silent(self, now: float) -> list[tuple[Message, Transition]]:
         with self.store.transaction(write=False) as tx:
             silent = outbox.stale_submitted(tx, now - NO_FINAL_RECEIPT_SECONDS, self.config.batch_size)
+            expired = [m for m in outbox.expired_submitted(tx, now, self.config.batch_size)
+                       if m.payload.get("Carrier") and m.channel != "VOICE"]
+        expired_ids = {m.message_id for m in expired}  # a real carrier's silence ends at the TTL
         return [(m, Transition(m.message_id, outbox.SUBMITTED, outbox.FAILED,
                                records=[records.record(m, "FAILED" if m.channel == "VOICE" else "UNKNOWN", True, now)]))
-                for m in silent]
+                for m in silent if m.message_id not in expired_ids] + [
+            (m, Transition(m.message_id, outbox.SUBMITTED, outbox.EXPIRED,
+                           records=[records.record(m, "TTL_EXPIRED", True, now)]))
+            for m in expired]
 
     # --- writing -----------------------------------------------------------------------------------------
 
@@ -239,25 +290,52 @@ class Dispatcher:
                now: float) -> list[tuple[Message, Transition]]:
         """All transitions of a cycle in one transaction. A receipt for a message submitted in this very
         cycle (the simulator answers at once) is folded into that message's transition: one update for
-        both, its records in order; other receipts follow the messages submitted in earlier cycles."""
+        both, its records in order; other receipts follow the messages submitted in earlier cycles. Receipts
+        that name a carrier's part find their message through ``carrier_parts`` (the parts submitted in this
+        cycle included: they are inserted first, in the same transaction). The carrier is told which
+        receipts are recorded only after the commit."""
         submitted = {transition.message_id: (message, transition) for message, transition in decided
                      if transition.status == outbox.SUBMITTED}
-        later = []
+        later, parted = [], []
         for receipt in receipts:
-            found = submitted.get(receipt.message_id)
-            if found is not None and found[1].status == outbox.SUBMITTED:
+            found = submitted.get(receipt.message_id) if receipt.message_id else None
+            if not receipt.message_id:
+                parted.append(receipt)
+            elif found is not None and found[1].status == outbox.SUBMITTED:
                 _follow(found[1], found[0], receipt)
             else:
                 later.append(receipt)
+        unresolved: list[Receipt] = []
+
         def apply(tx: Connection) -> list[tuple[Message, Transition]]:
             applied = outbox.apply_all(tx, decided, now)
-            current = outbox.get_many(tx, [receipt.message_id for receipt in later])
+            of_messages, unknown = carrier_parts.resolve(tx, parted, now)
+            unresolved[:] = unknown
+            followed_receipts = later + of_messages
+            current = outbox.get_many(tx, [receipt.message_id for receipt in followed_receipts])
             followed = [(current[r.message_id], _receipt_transition(current[r.message_id], r, now))
-                        for r in later
+                        for r in followed_receipts
                         if r.message_id in current and current[r.message_id].status == outbox.SUBMITTED]
-            return applied + outbox.apply_all(tx, followed, now)
+            return applied + outbox.apply_all(tx, _one_per_message(followed), now)
 
-        return self._in_transaction(apply)
+        applied = self._in_transaction(apply)
+        for receipt in unresolved:
+            self._unresolved.setdefault((receipt.carrier, receipt.carrier_message_id, receipt.status),
+                                        (receipt, time.monotonic()))
+        waiting = {id(receipt) for receipt in unresolved}
+        for receipt in parted:
+            if id(receipt) not in waiting:
+                self._unresolved.pop((receipt.carrier, receipt.carrier_message_id, receipt.status), None)
+        self._settle([receipt for receipt in receipts if id(receipt) not in waiting])
+        return applied
+
+    def _settle(self, receipts: list[Receipt]) -> None:
+        settle = getattr(self.connector, "settle", None)
+        if receipts and settle is not None:
+            try:
+                settle(receipts)
+            except Exception:  # noqa: BLE001 - the carrier sends an unsettled receipt again
+                log.exception("settling %d receipts failed", len(receipts))
 
     def _in_transaction(self, work: Callable[[Connection], T]) -> T:
         """``work`` in the group commit's next transaction when there is one, else in a transaction of its own."""
@@ -301,8 +379,21 @@ def _receipt_transition(message: Message, receipt: Receipt, now: float) -> Trans
     return Transition(message.message_id, outbox.SUBMITTED, status, records=[record])
 
 
+def _one_per_message(changes: list[tuple[Message, Transition]]) -> list[tuple[Message, Transition]]:
+    """The first final receipt of each message (two parts' receipts in one cycle make one transition)."""
+    seen: set[str] = set()
+    kept = []
+    for message, transition in changes:
+        if message.message_id in seen:
+            continue
+        seen.add(message.message_id)
+        kept.append((message, transition))
+    return kept
+
+
 def _outgoing(message: Message) -> Outgoing:
     payload = message.payload
     return Outgoing(message.message_id, message.channel, message.origination_identity, message.destination,
                     payload["IsoCountryCode"], payload.get("MessageBody", ""), payload["Encoding"],
-                    payload["Parts"], tuple(payload.get("MediaUrls") or ()))
+                    payload["Parts"], tuple(payload.get("MediaUrls") or ()), payload.get("NumberType", ""),
+                    payload.get("MessageType", "TRANSACTIONAL"), message.expires_at, payload)

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from pigeon.deliveries.events import for_events
+from pigeon.messaging import carrier_parts
 from pigeon.scope import Scope
 from pigeon.store.bulk import DriverStatement, dumps, loads
 from pigeon.store.engine import Store
@@ -134,6 +135,8 @@ class Transition:
     records: list[dict[str, Any]] = field(default_factory=list)
     charge: tuple[str, str, int] | None = None
     """(channel, month, micro-dollars) to book to the message's account when this change applies."""
+    carrier_parts: list[tuple[str, str, int, int]] = field(default_factory=list)
+    """(carrier, carrier's part id, part, parts) to record when this change applies (pigeon/messaging/carrier_parts.py)."""
 
 
 _GUARDED_UPDATE = DriverStatement(messages.update().where(
@@ -157,6 +160,9 @@ def apply_all(tx: Connection, changes: Sequence[tuple[Message, Transition]], now
         for_events(tx, ((message.scope, configuration_set, record) for message, transition in applied
                         if (configuration_set := message.payload.get("ConfigurationSetName"))
                         for record in transition.records), now)
+    parts = [(message.message_id, part) for message, transition in applied for part in transition.carrier_parts]
+    if parts:
+        carrier_parts.record(tx, parts, now)
     charges: dict[tuple[str, str, str, str], int] = {}
     for message, transition in applied:
         if transition.charge is not None:
@@ -211,6 +217,12 @@ def get_many(tx: Connection, message_ids: Sequence[str]) -> dict[str, Message]:
 def stale_submitted(tx: Connection, before: float, limit: int) -> list[Message]:
     """Submitted messages with no final status since ``before`` (AWS ends them UNKNOWN after 72 h)."""
     rows = tx.execute(sa.select(*_COLUMNS).where(_M.status == SUBMITTED, _M.updated_at < before).limit(limit))
+    return [_message(row) for row in rows]
+
+
+def expired_submitted(tx: Connection, now: float, limit: int) -> list[Message]:
+    """Submitted messages whose TimeToLive has ended with no final receipt."""
+    rows = tx.execute(sa.select(*_COLUMNS).where(_M.status == SUBMITTED, _M.expires_at <= now).limit(limit))
     return [_message(row) for row in rows]
 
 

@@ -8,6 +8,7 @@ import logging
 import signal
 from typing import Any
 
+from pigeon.carriers.routing import CarrierContext, build_router
 from pigeon.carriers.simulator import SimulatorCarrier
 from pigeon.messaging import feedback
 from pigeon.messaging.channels import ChannelPreparer
@@ -16,11 +17,22 @@ from pigeon.messaging.dispatcher import DispatchConfig, Dispatcher, EventSink
 
 def build_dispatcher(runtime: Any, sink: EventSink | None = None) -> Dispatcher:
     settings = runtime.settings
-    connector = SimulatorCarrier(settings.simulator_rules, settings.simulator_failure_status)
+    simulator = SimulatorCarrier(settings.simulator_rules, settings.simulator_failure_status)
+    context = CarrierContext(inbound=carrier_inbound_handler(runtime), clock=runtime.clock.now,
+                             data_dir=settings.data_dir)
+    connector = build_router(simulator, settings.carriers, settings.routes, context)
+    runtime.carriers = connector
     config = DispatchConfig(batch_size=settings.dispatch_batch_size,
                             lease_seconds=float(settings.dispatch_lease_seconds), mps=dict(settings.mps))
     return Dispatcher(runtime.store, runtime.clock, connector, config, sink, prepare=ChannelPreparer(settings),
                       sweeps=[feedback.expire])
+
+
+def carrier_inbound_handler(runtime: Any) -> Any:
+    """Handset messages from carriers enter the inbound pipeline (reassembled from their parts first)."""
+    from pigeon.inbound.carrier import CarrierInbound
+
+    return CarrierInbound(runtime)
 
 
 def run_worker(runtime: Any) -> int:

@@ -181,3 +181,36 @@ resource_shares = sa.Table(
     sa.Index("ix_resource_shares_grantee", "grantee", "region", "resource_type"),
 )
 """Who a resource policy shares a resource with (an account id, or ``*``): answers Owner=SHARED lookups."""
+
+# --- carriers (pigeon/carriers): what real carriers said about our messages, and handsets' message parts ------
+
+carrier_parts = sa.Table(
+    "carrier_parts",
+    metadata,
+    sa.Column("carrier", sa.String(64), primary_key=True),
+    sa.Column("carrier_message_id", sa.String(65), primary_key=True),
+    sa.Column("message_id", sa.String(36), nullable=False),
+    sa.Column("part", sa.Integer, nullable=False),
+    sa.Column("parts", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(32), nullable=True),
+    sa.Column("detail", sa.String(256), nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Index("ix_carrier_parts_message", "message_id"),
+)
+"""The carrier's id of each part of a submitted message (SMPP's submit_sm_resp message_id), so its delivery
+receipts find the message (after a restart too); ``status`` is the part's final receipt status once it came."""
+
+inbound_fragments = sa.Table(
+    "inbound_fragments",
+    metadata,
+    sa.Column("carrier", sa.String(64), primary_key=True),
+    sa.Column("origination_number", sa.String(21), primary_key=True),
+    sa.Column("destination_number", sa.String(21), primary_key=True),
+    sa.Column("reference", sa.Integer, primary_key=True),
+    sa.Column("sequence", sa.Integer, primary_key=True),
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("received_at", sa.Float, nullable=False),
+)
+"""Parts of a concatenated handset message received so far; the whole message enters the inbound pipeline
+when its last part arrives (parts older than a day are dropped)."""

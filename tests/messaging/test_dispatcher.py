@@ -78,7 +78,7 @@ def test_expired_lease_goes_to_another_worker_and_the_late_result_is_dropped(run
     assert _dispatcher(runtime, "worker-b").run_once() == 1
     assert len(_final_events(runtime, message_id)) == 1
     late = _dispatcher(runtime, "worker-a")
-    transition = late._decide(claimed, runtime.clock.now())
+    [(_, transition)] = late._decide_all([claimed], runtime.clock.now())
     with runtime.store.transaction() as tx:
         assert outbox.apply_all(tx, [(claimed, transition)], runtime.clock.now()) == []
     assert [e["eventType"] for e in _final_events(runtime, message_id)] == ["TEXT_DELIVERED"]
@@ -95,7 +95,7 @@ def test_a_batch_of_transitions_changes_each_row_as_its_own_transition_says(runt
     ids = [_send(runtime) for _ in range(4)]
     claimed = outbox.claim(runtime.store, "worker-a", runtime.clock.now(), 30, 10)
     dispatcher = _dispatcher(runtime, "worker-a")
-    changes = [(message, dispatcher._decide(message, runtime.clock.now())) for message in claimed]
+    changes = dispatcher._decide_all(claimed, runtime.clock.now())
     changes[0][1].status, changes[0][1].due_at = outbox.QUEUED, runtime.clock.now() + 99  # one retried later
     with runtime.store.transaction() as tx:
         applied = outbox.apply_all(tx, changes, runtime.clock.now())
@@ -118,7 +118,7 @@ def test_a_batch_applies_only_the_transitions_whose_row_is_still_as_expected(run
     runtime.clock.advance(31)
     [taken] = outbox.claim(runtime.store, "worker-b", runtime.clock.now(), 30, 1)  # its lease ran out
     late = _dispatcher(runtime, "worker-a")
-    changes = [(message, late._decide(message, runtime.clock.now())) for message in claimed]
+    changes = late._decide_all(claimed, runtime.clock.now())
     with runtime.store.transaction() as tx:
         applied = outbox.apply_all(tx, changes, runtime.clock.now())
     assert {transition.message_id for _, transition in applied} == set(ids) - {taken.message_id}

@@ -1,0 +1,77 @@
+"""The carrier's id of each submitted part (``carrier_parts``), and what its receipts mean for the message.
+
+A message of several parts is several submits at the carrier, each with its own id and its own receipt. The
+message is DELIVERED when every part's final receipt says delivered, and ends at the first part that failed
+(its status and description), since a handset shows a concatenated message whole or not at all. Receipts that
+are not final (SMPP's ENROUTE, ACCEPTD) emit nothing: AWS has no event for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pigeon.carriers.base import Receipt
+from pigeon.store.schema import carrier_parts
+
+_P = carrier_parts.c
+DELIVERED_STATUSES = ("DELIVERED", "COMPLETED")
+
+
+def record(tx: Connection, parts: Sequence[tuple[str, tuple[str, str, int, int]]], now: float) -> None:
+    """Insert ``(message_id, (carrier, part_id, part, parts))`` rows; a part id seen again (a message resent
+    after a crash got a new id, or the carrier reuses ids) points at its newest message."""
+    rows = [{"carrier": carrier, "carrier_message_id": part_id, "message_id": message_id, "part": part,
+             "parts": total, "status": None, "detail": None, "created_at": now}
+            for message_id, (carrier, part_id, part, total) in parts]
+    keys = [(row["carrier"], row["carrier_message_id"]) for row in rows]
+    tx.execute(carrier_parts.delete().where(sa.tuple_(_P.carrier, _P.carrier_message_id).in_(keys)))
+    tx.execute(carrier_parts.insert(), rows)
+
+
+def resolve(tx: Connection, receipts: Sequence[Receipt], now: float) -> tuple[list[Receipt], list[Receipt]]:
+    """The message-level receipts that ``receipts`` (each naming a carrier's part) make final, and the
+    receipts whose part is unknown (yet)."""
+    if not receipts:
+        return [], []
+    keys = list({(receipt.carrier, receipt.carrier_message_id) for receipt in receipts})
+    found = {(row.carrier, row.carrier_message_id): row for row in tx.execute(
+        sa.select(_P.carrier, _P.carrier_message_id, _P.message_id, _P.parts)
+        .where(sa.tuple_(_P.carrier, _P.carrier_message_id).in_(keys)))}
+    unknown = [receipt for receipt in receipts if (receipt.carrier, receipt.carrier_message_id) not in found]
+    final = [receipt for receipt in receipts if receipt.is_final
+             and (receipt.carrier, receipt.carrier_message_id) in found]
+    for receipt in final:
+        tx.execute(carrier_parts.update()
+                   .where(_P.carrier == receipt.carrier, _P.carrier_message_id == receipt.carrier_message_id)
+                   .values(status=receipt.status, detail=receipt.description[:256] or None))
+    results: list[Receipt] = []
+    single = [r for r in final if found[(r.carrier, r.carrier_message_id)].parts == 1]
+    results += [replace(r, message_id=found[(r.carrier, r.carrier_message_id)].message_id) for r in single]
+    several = {found[(r.carrier, r.carrier_message_id)].message_id: r for r in final
+               if found[(r.carrier, r.carrier_message_id)].parts > 1}
+    if several:
+        statuses: dict[str, list[tuple[str | None, str | None]]] = {}
+        for row in tx.execute(sa.select(_P.message_id, _P.status, _P.detail).where(_P.message_id.in_(list(several)))
+                              .order_by(_P.message_id, _P.part)):
+            statuses.setdefault(row.message_id, []).append((row.status, row.detail))
+        for message_id, receipt in several.items():
+            outcome = _outcome(statuses.get(message_id, []))
+            if outcome is not None:
+                results.append(replace(receipt, message_id=message_id, status=outcome[0],
+                                       description=outcome[1] or ""))
+    return results, unknown
+
+
+def _outcome(parts: list[tuple[str | None, str | None]]) -> tuple[str, str | None] | None:
+    """The message's final (status, description) from its parts', or None while a part is still open."""
+    failed = next(((status, detail) for status, detail in parts
+                   if status is not None and status not in DELIVERED_STATUSES), None)
+    if failed is not None:
+        return failed[0] or "UNKNOWN", failed[1]
+    if parts and all(status is not None for status, _ in parts):
+        return parts[-1][0] or "DELIVERED", parts[-1][1]
+    return None
