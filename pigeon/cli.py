@@ -1,4 +1,5 @@
-"""Command line: ``pigeon serve``, ``pigeon worker``, ``pigeon coverage``, ``pigeon account``, ``pigeon inbound``."""
+"""Command line: ``pigeon serve``, ``pigeon worker``, ``pigeon coverage``, ``pigeon account``, ``pigeon inbound``,
+``pigeon connections``."""
 
 from __future__ import annotations
 
@@ -70,7 +71,42 @@ def build_parser() -> argparse.ArgumentParser:
     inbound.add_argument("--data-dir", dest="data_dir", type=Path)
     inbound.add_argument("--database-url", dest="database_url")
     inbound.add_argument("--config", type=Path)
+    connections = commands.add_parser("connections", help="carrier connections (SMPP binds, SIP trunks) of every process")
+    connections.add_argument("--json", action="store_true", help="print the entries as JSON")
+    connections.add_argument("--data-dir", dest="data_dir", type=Path)
+    connections.add_argument("--database-url", dest="database_url")
+    connections.add_argument("--config", type=Path)
     return parser
+
+
+_CONNECTION_COLUMNS = ("Name", "Type", "Bind", "Mode", "State", "InFlight", "Submitted", "Accepted", "Refused",
+                       "Throttled", "ReceiptsReceived", "InboundReceived", "LastError")
+
+
+def _connections(args: argparse.Namespace) -> int:
+    import json
+
+    from pigeon.messaging import connection_status
+    from pigeon.runtime import Runtime
+
+    runtime = Runtime(_settings(args))
+    runtime.start()
+    try:
+        entries = connection_status.read(runtime.store)
+    finally:
+        runtime.close()
+    if args.json:
+        print(json.dumps({"Connections": entries}))
+        return 0
+    if not entries:
+        print("no carrier connections (every message goes to the simulator, or no process is running)")
+        return 0
+    rows = [[str(entry.get(column, "") if entry.get(column) is not None else "") for column in _CONNECTION_COLUMNS]
+            for entry in entries]
+    widths = [max(len(column), *(len(row[i]) for row in rows)) for i, column in enumerate(_CONNECTION_COLUMNS)]
+    for row in [list(_CONNECTION_COLUMNS), *rows]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0
 
 
 def _inbound(args: argparse.Namespace) -> int:
@@ -188,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
         return _registration_review(args)
     if args.command == "inbound":
         return _inbound(args)
+    if args.command == "connections":
+        return _connections(args)
     return 2
 
 

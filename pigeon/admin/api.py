@@ -22,6 +22,7 @@ from pigeon.settings import ACCOUNT_TIERS
 from pigeon.store import accounts
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
+SIMULATOR_CONNECTION = {"Name": "simulator", "Type": "simulator", "State": "READY"}
 
 
 def build_admin(runtime: Runtime) -> Starlette:
@@ -79,8 +80,15 @@ def build_admin(runtime: Runtime) -> Starlette:
         except ServiceError as err:
             return error(err)
 
+    async def connections(_: Request) -> Response:
+        """Carrier connections of every process (pigeon/messaging/connection_status.py), the simulator first."""
+        from pigeon.messaging import connection_status
+
+        return json({"Connections": [SIMULATOR_CONNECTION, *connection_status.read(runtime.store)]})
+
     routes = [
         Route("/_pigeon/health", health, methods=["GET"]),
+        Route("/_pigeon/connections", connections, methods=["GET"]),
         Route("/_pigeon/registrations/{registration_id:path}/review", review_registration, methods=["POST"]),
         Route("/_pigeon/accounts/{account_id}", put_account, methods=["PUT"]),
         Route("/_pigeon/accounts/{account_id}", get_account, methods=["GET"]),

@@ -35,6 +35,8 @@ class Outgoing:
     message_type: str = "TRANSACTIONAL"
     expires_at: float = 0.0
     """When the message's TimeToLive ends (epoch seconds): an SMSC's validity period."""
+    connection: str = ""
+    """The carrier connection of the origination number's inventory block (``number_inventory``), if any."""
     payload: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """The outbox payload (read-only): voice settings, the synthesized audio file, ..."""
 

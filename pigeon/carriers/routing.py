@@ -3,7 +3,8 @@
 Settings name the carriers (``carriers: [{name: uk-smsc, type: smpp, host: ..., ...}]``) and an ordered list
 of routes (``routes: [{carrier: uk-smsc, destination_prefixes: ["+44"], channels: [TEXT]}]``). A route
 matches when every criterion it names matches (a list means any of its values); the first matching route
-wins. Before any route, AWS's simulator numbers (a SIMULATOR origination or a simulator destination) go to
+wins. Before any route, a number from an inventory block naming a carrier (``number_inventory: ...
+connection: uk-smsc``) sends through that carrier, and AWS's simulator numbers (a SIMULATOR origination or a simulator destination) go to
 the simulator, as on AWS; after the last, the simulator takes what no route matched. With carriers but no
 routes, each channel goes to the first carrier that carries it (SMPP: text; SIP: voice). A route naming an
 unknown carrier, a carrier that cannot carry the route's channels, or an unknown criterion stops the server
@@ -146,14 +147,19 @@ class Router:
     name = "router"
 
     def __init__(self, simulator: SimulatorCarrier, carriers: Mapping[str, Connector] | None = None,
-                 routes: Iterable[Route] = ()) -> None:
+                 routes: Iterable[Route] = (), channels: Mapping[str, frozenset[str]] | None = None) -> None:
         self.simulator = simulator
         self.carriers = dict(carriers or {})
         self.routes = list(routes)
+        self.channels = dict(channels or {})
+        """Carrier name -> the channels it carries."""
 
     def route(self, outgoing: Outgoing) -> Connector:
         if outgoing.number_type == "SIMULATOR" or is_simulator_destination(outgoing.destination):
             return self.simulator
+        own = self.carriers.get(outgoing.connection)  # the number's inventory block names its connection
+        if own is not None and outgoing.channel in self.channels.get(outgoing.connection, frozenset()):
+            return own
         for route in self.routes:
             if route.matches(outgoing):
                 return self.simulator if route.carrier == SIMULATOR else self.carriers[route.carrier]
@@ -202,4 +208,4 @@ def build_router(simulator: SimulatorCarrier, carriers: Sequence[Mapping[str, An
     checked = check(carriers, routes)
     connectors = {config["name"]: _module(config["type"]).connect(_module(config["type"]).parse_config(config), context)
                   for config in carriers}
-    return Router(simulator, connectors, checked)
+    return Router(simulator, connectors, checked, {config["name"]: carrier_channels(config) for config in carriers})

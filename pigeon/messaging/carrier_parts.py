@@ -47,7 +47,8 @@ def resolve(tx: Connection, receipts: Sequence[Receipt], now: float) -> tuple[li
     for receipt in final:
         tx.execute(carrier_parts.update()
                    .where(_P.carrier == receipt.carrier, _P.carrier_message_id == receipt.carrier_message_id)
-                   .values(status=receipt.status, detail=receipt.description[:256] or None))
+                   .values(status=receipt.status,
+                           detail=(receipt.extra.get("carrierStatus") or receipt.description)[:256] or None))
     results: list[Receipt] = []
     single = [r for r in final if found[(r.carrier, r.carrier_message_id)].parts == 1]
     results += [replace(r, message_id=found[(r.carrier, r.carrier_message_id)].message_id) for r in single]
@@ -61,8 +62,8 @@ def resolve(tx: Connection, receipts: Sequence[Receipt], now: float) -> tuple[li
         for message_id, receipt in several.items():
             outcome = _outcome(statuses.get(message_id, []))
             if outcome is not None:
-                results.append(replace(receipt, message_id=message_id, status=outcome[0],
-                                       description=outcome[1] or ""))
+                results.append(replace(receipt, message_id=message_id, status=outcome[0], description="",
+                                       extra={"carrierStatus": outcome[1]} if outcome[1] else {}))
     return results, unknown
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from pigeon.carriers.base import Ack, Connector, Outgoing, Receipt, TransientCarrierError, submit_all
 from pigeon.clock import Clock
-from pigeon.messaging import carrier_parts, outbox, pricing, records
+from pigeon.messaging import carrier_parts, connection_status, outbox, pricing, records
 from pigeon.messaging.outbox import Message, Transition
 from pigeon.messaging.throughput import RateLimiter, mps_for
 from pigeon.store.engine import Store
@@ -90,6 +90,7 @@ class Dispatcher:
         self._next_sweep = 0.0
         self._next_poll = 0.0
         self._handed: deque[Message] = deque()
+        self._next_status = 0.0
         self._unresolved: dict[tuple[str, str, str], tuple[Receipt, float]] = {}
 
     @property
@@ -126,6 +127,11 @@ class Dispatcher:
         if self._thread is not None:
             self._thread.join(timeout)
         self.connector.close()
+        if getattr(self.connector, "carriers", None):
+            try:
+                connection_status.remove(self.store, self.worker)
+            except Exception:  # noqa: BLE001 - rows of a stopped process age out by themselves
+                log.info("could not remove this process's carrier state")
 
     def run(self) -> None:
         """Cycle until stopped; a failing cycle is logged and retried after a pause, never fatal."""
@@ -162,7 +168,19 @@ class Dispatcher:
                 sweep(self.store, now)
         if decided or receipts:
             self._publish(self._write(decided, receipts, now))
+        self._share_connection_status()
         return len(claimed)
+
+    def _share_connection_status(self) -> None:
+        """Every few seconds, this process's carrier connections into the store (GET /_pigeon/connections)."""
+        if not getattr(self.connector, "carriers", None) or time.monotonic() < self._next_status:
+            return
+        self._next_status = time.monotonic() + connection_status.WRITE_SECONDS
+        entries = self.connector.status()
+        try:
+            self._in_transaction(lambda tx: connection_status.write(tx, self.worker, entries))
+        except Exception:  # noqa: BLE001 - the state is informational; sending goes on
+            log.exception("could not record the carrier connections' state")
 
     def _pending_receipts(self, now: float) -> list[Receipt]:
         """Receipts of parts not found last time (another process's submit not yet committed), looked up again
@@ -368,15 +386,24 @@ def _follow(transition: Transition, message: Message, receipt: Receipt) -> None:
     if receipt.is_final:
         transition.status = outbox.DELIVERED if receipt.status in ("DELIVERED", "COMPLETED") else outbox.FAILED
     transition.records.append(records.then(transition.records[-1], message, receipt.status, receipt.is_final,
-                                           receipt.description))
+                                           _description(message, receipt)))
 
 
 def _receipt_transition(message: Message, receipt: Receipt, now: float) -> Transition:
     status = message.status
     if receipt.is_final:
         status = outbox.DELIVERED if receipt.status in ("DELIVERED", "COMPLETED") else outbox.FAILED
-    record = records.record(message, receipt.status, receipt.is_final, now, receipt.description)
+    record = records.record(message, receipt.status, receipt.is_final, now, _description(message, receipt))
     return Transition(message.message_id, outbox.SUBMITTED, status, records=[record])
+
+
+def _description(message: Message, receipt: Receipt) -> str:
+    """The receipt's own description, else AWS's for its status, with the carrier's words when it gave any
+    (SMPP's ``stat:UNDELIV err:001``)."""
+    detail = receipt.extra.get("carrierStatus")
+    if not detail:
+        return receipt.description
+    return f"{receipt.description or records.describe(message.channel, receipt.status)} ({detail})"
 
 
 def _one_per_message(changes: list[tuple[Message, Transition]]) -> list[tuple[Message, Transition]]:
@@ -396,4 +423,4 @@ def _outgoing(message: Message) -> Outgoing:
     return Outgoing(message.message_id, message.channel, message.origination_identity, message.destination,
                     payload["IsoCountryCode"], payload.get("MessageBody", ""), payload["Encoding"],
                     payload["Parts"], tuple(payload.get("MediaUrls") or ()), payload.get("NumberType", ""),
-                    payload.get("MessageType", "TRANSACTIONAL"), message.expires_at, payload)
+                    payload.get("MessageType", "TRANSACTIONAL"), message.expires_at, payload.get("Connection") or "", payload)

@@ -85,6 +85,11 @@ def then(previous: dict[str, Any], message: Message, status: str, is_final: bool
     return event
 
 
+def describe(channel: str, status: str) -> str:
+    """AWS's messageStatusDescription for ``status`` on ``channel``."""
+    return _description(channel, status)
+
+
 def _description(channel: str, status: str) -> str:
     descriptions = VOICE_DESCRIPTIONS if channel == "VOICE" else DESCRIPTIONS
     return descriptions.get(status) or status.replace("_", " ").lower()

@@ -52,5 +52,5 @@ def run_worker(runtime: Any) -> int:
     dispatcher.run()
     checkpointer.stop()
     delivery_worker.stop()
-    dispatcher.connector.close()
+    dispatcher.stop()  # unbinds the carriers' links and removes this process's connection state
     return 0

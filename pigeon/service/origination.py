@@ -55,6 +55,8 @@ class Origin:
     opt_out_list: str
     owner: Scope | None = None
     """The scope the identity (and its opt-out list) belongs to, when another account shares it."""
+    connection: str = ""
+    """The carrier connection of the number's inventory block (``number_inventory``), if it names one."""
 
 
 @cache
@@ -172,7 +174,7 @@ def _origin(record: Record, opt_out_list: str | None) -> Origin:
         return Origin(data["SenderId"], record.arn, "SENDER_ID", data["IsoCountryCode"],
                       opt_out_list or identities.DEFAULT_OPT_OUT_LIST, record.scope)
     return Origin(data["PhoneNumber"], record.arn, data["NumberType"], data["IsoCountryCode"],
-                  opt_out_list or identities.DEFAULT_OPT_OUT_LIST, record.scope)
+                  opt_out_list or identities.DEFAULT_OPT_OUT_LIST, record.scope, data.get("_Connection") or "")
 
 
 def simulator_country(number: str) -> str | None:

@@ -154,7 +154,7 @@ def common_payload(ctx: Context, params: Params, origin: Origin, destination: De
         "IsoCountryCode": destination.iso_country,
         "IsInternationalSend": origin.iso_country != destination.iso_country,
         "Network": carrier_lookup.network_of(destination.number),
-        "OriginationIdentityArn": origin.arn, "NumberType": origin.number_type,
+        "OriginationIdentityArn": origin.arn, "NumberType": origin.number_type, "Connection": origin.connection,
         "ConfigurationSetName": configuration_set.get("ConfigurationSetName"),
         "PriceMicros": price.price_micros, "CarrierFeeMicros": price.carrier_fee_micros,
         "Keyword": params.get("Keyword"), "ProtectConfigurationId": params.get("ProtectConfigurationId"),

@@ -214,3 +214,14 @@ inbound_fragments = sa.Table(
 )
 """Parts of a concatenated handset message received so far; the whole message enters the inbound pipeline
 when its last part arrives (parts older than a day are dropped)."""
+
+carrier_status = sa.Table(
+    "carrier_status",
+    metadata,
+    sa.Column("process", sa.String(128), primary_key=True),
+    sa.Column("carrier", sa.String(64), primary_key=True),
+    sa.Column("bind", sa.Integer, primary_key=True),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("status", Json, nullable=False),
+)
+"""Each process's carrier connections as it last saw them (GET /_pigeon/connections, ``pigeon connections``)."""
