@@ -33,3 +33,17 @@ if [ "${1:-}" = "--test" ]; then
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
 fi
+
+if [ "${1:-}" = "--test" ]; then
+  # The SMPP test peer (tests/peers/smsc): node-smpp pinned by its package-lock.json.
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  peer=tests/peers/smsc
+  if [ ! -d "$peer/node_modules" ] || [ "$peer/package-lock.json" -nt "$peer/node_modules" ]; then
+    npm ci --prefix "$peer" --no-audit --no-fund --loglevel=error >/dev/null
+    touch "$peer/node_modules"
+  fi
+fi
