@@ -23,6 +23,10 @@ from tests.support.smsc import NodeSmsc, SmscError
 RECEIPT = re.compile(rb"^id:(\S+) sub:\d{3} dlvrd:\d{3} submit date:\d{10} done date:\d{10} stat:(\w+) err:(\d{3}) text:")
 
 
+def wait_receipt_state(peer: NodeSmsc, state: str) -> None:
+    peer.wait_for(lambda: [r["state"] for r in peer.receipts()] == [state], message=f"one receipt {state}")
+
+
 class Esme:
     """An smpplib client bound to the peer, with a reader thread collecting what the SMSC sends."""
 
@@ -121,7 +125,7 @@ def test_gsm7_submit_is_logged_decoded_and_receipted_in_each_mode(peer: NodeSmsc
     assert match and match.group(1).decode() == message_id and match.group(2) == b"DELIVRD"
     assert receipt.short_message.endswith(b"text:Hi {you} ?5 @?")  # the first 20 characters, ASCII only
     assert receipt.receipted_message_id.decode() == message_id and receipt.message_state == 2
-    peer.wait_for(lambda: peer.receipts()[0]["state"] == "acked")
+    wait_receipt_state(peer, "acked")
 
     for mode, count in (("tlv", 2), ("text", 3)):
         peer.behave(receipts=mode)
@@ -260,3 +264,43 @@ def test_kill_and_start_on_the_same_port() -> None:
         second.close()
     finally:
         peer.kill()
+
+
+def test_refused_receipts_are_retried_then_given_up(peer: NodeSmsc, esme: Esme) -> None:
+    peer.behave(receipt_retry_delay_ms=20)
+    esme.status_for_deliver = 0x08  # ESME_RSYSERR on every deliver_sm
+    esme.submit("nobody wants this receipt")
+    wait_receipt_state(peer, "failed")
+    [receipt] = peer.receipts()
+    assert [a["status"] for a in receipt["attempts"]] == [8, 8, 8, 8]  # the first try and 3 retries
+    assert len(esme.delivered) == 4
+    stats = peer.stats()
+    assert (stats["receipts_sent"], stats["receipts_nacked"], stats["receipts_failed"]) == (4, 4, 1)
+
+
+def test_receipt_waits_for_a_receiver_bind(peer: NodeSmsc) -> None:
+    transmitter = Esme(peer.port, mode="transmitter")
+    try:
+        transmitter.submit("sent on a transmitter bind")
+        message_id = transmitter.wait("resps", 1)[0].message_id
+        wait_receipt_state(peer, "pending")
+        receiver = Esme(peer.port, mode="receiver")
+        receipt = receiver.wait("delivered", 1)[0]
+        assert receipt.receipted_message_id == message_id
+        wait_receipt_state(peer, "acked")
+        assert peer.receipts()[0]["attempts"][0]["bind_id"] == receiver_bind_id(peer)
+        receiver.close()
+    finally:
+        transmitter.close()
+
+
+def receiver_bind_id(peer: NodeSmsc) -> int:
+    return next(b["bind_id"] for b in peer.binds() if b["mode"] == "receiver")
+
+
+def test_smsc_can_end_the_session(peer: NodeSmsc, esme: Esme) -> None:
+    [bind] = peer.binds()
+    assert peer.disconnect(mode="close") == [bind["bind_id"]]
+    esme._thread.join(timeout=5)
+    assert esme.reader_error is not None  # the client saw its connection drop
+    peer.wait_for(lambda: peer.binds() == [])

@@ -15,6 +15,7 @@
 //   SMSC_QUIET=1         no per-PDU console output
 //   SMSC_LOG_CAP         entries kept per in-memory log (default 200000); GET /stats stays exact
 //   SMSC_NAME            system_id in bind responses (default PIGEONSMSC)
+//   SMSC_NODELAY=0       leave Nagle on for SMPP connections (default: TCP_NODELAY)
 'use strict';
 
 const http = require('http');
@@ -30,6 +31,7 @@ const CONTROL_PORT = intEnv('SMSC_CONTROL_PORT', 0);
 const QUIET = env.SMSC_QUIET === '1';
 const LOG_CAP = intEnv('SMSC_LOG_CAP', 200000);
 const NAME = env.SMSC_NAME || 'PIGEONSMSC';
+const NO_DELAY = env.SMSC_NODELAY !== '0'; // TCP_NODELAY on SMPP sessions (SMSC_NODELAY=0: Nagle on)
 const STARTED_AT = Date.now();
 const ID_PREFIX = STARTED_AT.toString(16); // ids stay unique across restarts of the peer
 
@@ -106,7 +108,7 @@ let stats;
 function resetStats() {
   stats = { submits: 0, submits_accepted: 0, submits_rejected: 0, submits_unanswered: 0, messages: 0,
     receipts_created: 0, receipts_sent: 0, receipts_acked: 0, receipts_nacked: 0, receipts_timed_out: 0,
-    receipts_failed: 0, receipts_pending: 0, mo_sent: 0, mo_acked: 0, binds: 0, bind_failures: 0, enquire_links: 0 };
+    receipts_failed: 0, receipts_pending: 0, mo_sent: 0, mo_acked: 0, binds: 0, bind_failures: 0, enquire_links: 0, unmatched_resps: 0 };
 }
 resetStats();
 let submitCounter = 0; // never reset: message ids stay unique for the whole run
@@ -223,6 +225,7 @@ function publicBind(b) {
 
 const server = smpp.createServer((session) => {
   let bound = null;
+  if (NO_DELAY) session.socket.setNoDelay(true);
   session.on('error', (err) => {
     say({ event: 'session_error', bind_id: bound && bound.bind_id, error: String(err && err.message) });
     // node-smpp leaves a session that failed to parse a PDU wedged: drop it, as an SMSC would.
@@ -278,7 +281,14 @@ const server = smpp.createServer((session) => {
   });
   session.on('submit_sm', (pdu) => onSubmit(session, bound, pdu));
   session.on('pdu', (pdu) => {
-    if (pdu.isResponse()) return;
+    if (pdu.isResponse()) {
+      // emitted before node-smpp matches it to a request: a response nobody waits for is a client bug
+      if (!session._callbacks[pdu.sequence_number]) {
+        stats.unmatched_resps++;
+        say({ event: 'unmatched_resp', bind_id: bound && bound.bind_id, command: pdu.command, seq: pdu.sequence_number });
+      }
+      return;
+    }
     if (['bind_transceiver', 'bind_transmitter', 'bind_receiver', 'enquire_link', 'unbind', 'submit_sm'].includes(pdu.command)) {
       return;
     }
@@ -705,7 +715,10 @@ function disconnect(body) {
   const targets = [...binds.values()].filter((b) => body.bind_id === undefined || b.bind_id === body.bind_id);
   for (const b of targets) {
     if (mode === 'close') b.session.destroy();
-    else b.session.send(new smpp.PDU('unbind'), () => b.session.close());
+    else {
+      b.session.send(new smpp.PDU('unbind'), () => b.session.close());
+      setTimeout(() => b.session.destroy(), 2000).unref(); // a client that never answers the unbind
+    }
   }
   return targets.map((b) => b.bind_id);
 }
