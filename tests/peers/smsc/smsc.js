@@ -379,7 +379,11 @@ function onSubmit(session, bound, pdu) {
     entry.message_id = id;
     stats.submits_accepted++;
     session.send(pdu.response({ message_id: id }));
-    say({ event: 'submit', ...entry });
+    if (!QUIET) {
+      say({ event: 'submit', n: entry.n, bind_id: entry.bind_id, message_id: id, from: entry.source_addr,
+        to: entry.destination_addr, dc: dc, esm: esm, rd: entry.registered_delivery, udh: entry.udh, sar: entry.sar,
+        payload: payload || undefined, text: entry.text && entry.text.length > 60 ? entry.text.slice(0, 60) + '…' : entry.text });
+    }
     assemble(entry, concat);
     scheduleReceipt(entry);
   };
@@ -517,6 +521,7 @@ function sendReceipt(receipt) {
     settled = true;
     clearTimeout(timer);
     flying.delete(receipt);
+    delete receipt.cancel;
     attempt.status = resp.command_status;
     if (resp.command_status === 0) {
       receipt.state = 'acked';
@@ -724,8 +729,13 @@ function disconnect(body) {
 }
 
 const routes = {
-  'GET /health': () => [200, { ok: true, smpp_port: server.address().port, control_port: control.address().port,
-    pid: process.pid, started_at: STARTED_AT, name: NAME }],
+  'GET /health': (q) => {
+    if (q.get('gc') && global.gc) global.gc(); // node --expose-gc: measure live memory
+    const memory = process.memoryUsage();
+    return [200, { ok: true, smpp_port: server.address().port, control_port: control.address().port,
+      pid: process.pid, started_at: STARTED_AT, name: NAME, rss_mb: Math.round(memory.rss / 1048576),
+      heap_used_mb: Math.round(memory.heapUsed / 1048576) }];
+  },
   'GET /stats': () => [200, { ...stats, binds_live: binds.size, partials: partials.size }],
   'GET /submits': (q) => [200, filterLog(logs.submits.all(), q)],
   'GET /messages': (q) => [200, filterLog(logs.messages.all(), q)],
