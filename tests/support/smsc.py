@@ -154,11 +154,12 @@ class NodeSmsc:
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/health")
 
-    def submits(self, since: int | None = None, **filters: str) -> list[dict[str, Any]]:
-        """Every submit_sm seen (last 200k), oldest first; filters: destination_addr, message_id, system_id."""
+    def submits(self, since: int | None = None, **filters: str | int) -> list[dict[str, Any]]:
+        """Every submit_sm seen (last 200k), oldest first; filters: destination_addr, source_addr, message_id,
+        system_id, limit (the last N)."""
         return self._call("GET", "/submits", params={"since": since} | filters)
 
-    def messages(self, **filters: str) -> list[dict[str, Any]]:
+    def messages(self, **filters: str | int) -> list[dict[str, Any]]:
         """Complete messages: single parts and reassembled UDH/SAR/payload messages."""
         return self._call("GET", "/messages", params=filters)
 
@@ -166,7 +167,7 @@ class NodeSmsc:
         """Concatenated messages still missing parts."""
         return self._call("GET", "/partials")
 
-    def receipts(self, **filters: str) -> list[dict[str, Any]]:
+    def receipts(self, **filters: str | int) -> list[dict[str, Any]]:
         """Receipts created, with each delivery attempt's deliver_sm_resp status."""
         return self._call("GET", "/receipts", params=filters)
 

@@ -406,6 +406,7 @@ function assemble(entry, concat) {
   if (!partial) {
     partial = { ...base, method: concat.method, ref: concat.ref, total: concat.total, parts: new Map(), first_at: Date.now() };
     partials.set(key, partial);
+    if (partials.size > LOG_CAP) partials.delete(partials.keys().next().value); // never completed: forget the oldest
   }
   partial.parts.set(concat.part, entry);
   if (partial.parts.size < concat.total) return;
