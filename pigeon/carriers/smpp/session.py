@@ -264,6 +264,7 @@ class Session:
         """Answer the SMSC's request ``sequence`` (deliver_sm_resp, enquire_link_resp, ...); a link that is gone
         drops the answer (the SMSC sends its request again)."""
         pdu = smpp.make_pdu(command, client=self, status=status, sequence=sequence)
+        pdu.sequence = sequence  # make_pdu keeps a fresh sequence number when one is passed
         if command == "deliver_sm_resp":
             pdu.message_id = ""
         try:
