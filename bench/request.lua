@@ -1,12 +1,13 @@
 -- wrk script: a signed-looking AWS JSON 1.0 request for the operation in env PIGEON_OPERATION.
 -- CreateConfigurationSet gets a unique name per request (per thread counter), so each call creates.
 -- SendTextMessage goes from the simulator number in env PIGEON_ORIGINATION to AWS's US success simulator
--- number (delivered by the simulated carrier); with env PIGEON_DRY_RUN set, as a DryRun (checked, not sent).
+-- number (delivered by the simulated carrier; env PIGEON_DESTINATION sends elsewhere, e.g. to an SMSC); with env PIGEON_DRY_RUN set, as a DryRun (checked, not sent).
 local operation = os.getenv("PIGEON_OPERATION") or "DescribeAccountAttributes"
 local account = os.getenv("PIGEON_ACCOUNT") or "123456789012"
 local send_body = string.format(
-  '{"DestinationPhoneNumber": "+14254147755", "OriginationIdentity": "%s", "MessageBody": "Your code is 123456"%s}',
-  os.getenv("PIGEON_ORIGINATION") or "", os.getenv("PIGEON_DRY_RUN") and ', "DryRun": true' or "")
+  '{"DestinationPhoneNumber": "%s", "OriginationIdentity": "%s", "MessageBody": "Your code is 123456"%s}',
+  os.getenv("PIGEON_DESTINATION") or "+14254147755", os.getenv("PIGEON_ORIGINATION") or "",
+  os.getenv("PIGEON_DRY_RUN") and ', "DryRun": true' or "")
 
 -- PIGEON_DELAY_MS: mean pause per connection between requests (the half-load run paces itself with it),
 -- drawn uniformly from 0.5x to 1.5x so that the connections do not fall into step and arrive in bursts.

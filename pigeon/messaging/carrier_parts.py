@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from pigeon.carriers.base import Receipt
@@ -21,15 +23,33 @@ _P = carrier_parts.c
 DELIVERED_STATUSES = ("DELIVERED", "COMPLETED")
 
 
+def _upsert(dialect: Any) -> Any:
+    insert = dialect.insert(carrier_parts)
+    return insert.on_conflict_do_update(
+        index_elements=["carrier", "carrier_message_id"],
+        set_={"message_id": insert.excluded.message_id, "part": insert.excluded.part, "parts": insert.excluded.parts,
+              "status": None, "detail": None, "created_at": insert.excluded.created_at})
+
+
+_RECORD = {"sqlite": _upsert(sqlite), "postgresql": _upsert(postgresql)}
+_MARK = carrier_parts.update().where(_P.carrier == sa.bindparam("b_carrier"),
+                                     _P.carrier_message_id == sa.bindparam("b_id")).values(
+    status=sa.bindparam("status"), detail=sa.bindparam("detail"))
+KEEP_SECONDS = 4 * 86400.0
+"""Rows outlive the longest TimeToLive (72 hours) by a day: a receipt later than that finds no message."""
+
+
 def record(tx: Connection, parts: Sequence[tuple[str, tuple[str, str, int, int]]], now: float) -> None:
     """Insert ``(message_id, (carrier, part_id, part, parts))`` rows; a part id seen again (a message resent
     after a crash got a new id, or the carrier reuses ids) points at its newest message."""
     rows = [{"carrier": carrier, "carrier_message_id": part_id, "message_id": message_id, "part": part,
              "parts": total, "status": None, "detail": None, "created_at": now}
             for message_id, (carrier, part_id, part, total) in parts]
-    keys = [(row["carrier"], row["carrier_message_id"]) for row in rows]
-    tx.execute(carrier_parts.delete().where(sa.tuple_(_P.carrier, _P.carrier_message_id).in_(keys)))
-    tx.execute(carrier_parts.insert(), rows)
+    tx.execute(_RECORD[tx.dialect.name], rows)
+
+
+def prune(tx: Connection, now: float) -> None:
+    tx.execute(carrier_parts.delete().where(_P.created_at < now - KEEP_SECONDS))
 
 
 def resolve(tx: Connection, receipts: Sequence[Receipt], now: float) -> tuple[list[Receipt], list[Receipt]]:
@@ -44,11 +64,11 @@ def resolve(tx: Connection, receipts: Sequence[Receipt], now: float) -> tuple[li
     unknown = [receipt for receipt in receipts if (receipt.carrier, receipt.carrier_message_id) not in found]
     final = [receipt for receipt in receipts if receipt.is_final
              and (receipt.carrier, receipt.carrier_message_id) in found]
-    for receipt in final:
-        tx.execute(carrier_parts.update()
-                   .where(_P.carrier == receipt.carrier, _P.carrier_message_id == receipt.carrier_message_id)
-                   .values(status=receipt.status,
-                           detail=(receipt.extra.get("carrierStatus") or receipt.description)[:256] or None))
+    marks = [{"b_carrier": r.carrier, "b_id": r.carrier_message_id, "status": r.status,
+              "detail": (r.extra.get("carrierStatus") or r.description)[:256] or None}
+             for r in final if found[(r.carrier, r.carrier_message_id)].parts > 1]
+    if marks:  # only the parts of concatenated messages need their state: one part is the message's
+        tx.execute(_MARK, marks)
     results: list[Receipt] = []
     single = [r for r in final if found[(r.carrier, r.carrier_message_id)].parts == 1]
     results += [replace(r, message_id=found[(r.carrier, r.carrier_message_id)].message_id) for r in single]

@@ -91,6 +91,7 @@ class Dispatcher:
         self._next_poll = 0.0
         self._handed: deque[Message] = deque()
         self._next_status = 0.0
+        self._next_prune = 0.0
         self._unresolved: dict[tuple[str, str, str], tuple[Receipt, float]] = {}
 
     @property
@@ -164,6 +165,9 @@ class Dispatcher:
         if now >= self._next_sweep:
             self._next_sweep = now + SWEEP_SECONDS
             decided += self._give_up_on_silent(now)
+            if getattr(self.connector, "carriers", None) and now >= self._next_prune:
+                self._next_prune = now + 3600.0  # an hourly scan: the rows are only ever looked up by key
+                self._in_transaction(lambda tx: carrier_parts.prune(tx, now))
             for sweep in self.sweeps:
                 sweep(self.store, now)
         if decided or receipts:

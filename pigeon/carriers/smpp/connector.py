@@ -66,17 +66,32 @@ class SmppConnector:
     def submit_many(self, outgoings: Sequence[Outgoing]) -> list[SubmitResult]:
         deadline = time.monotonic() + self.config.response_timeout_seconds
         results: list[SubmitResult | None] = [None] * len(outgoings)
-        sent: list[tuple[int, list[tuple[Session, Pending]]]] = []
+        ready = [session for session in self.sessions if session.can_submit]
+        if not ready:
+            states = ", ".join(f"{s.index}:{s.state.lower()}" for s in self.sessions if s.mode != "receiver")
+            down = TransientCarrierError(f"{self.name}: no bound link ({states})", retry_after=LINK_DOWN_RETRY_SECONDS)
+            return [down] * len(outgoings)
+        per_session: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+        turn = next(self._turn)
         for index, outgoing in enumerate(outgoings):
             try:
-                sent.append((index, self._send_parts(outgoing, deadline)))
+                parts = self._fields(outgoing)
             except TransientCarrierError as error:
                 results[index] = error
-        for index, parts in sent:
-            results[index] = self._result(parts, deadline)
+                continue
+            position = (turn + index) % len(ready)  # a message's parts share a bind; messages take turns
+            per_session.setdefault(position, []).extend((index, fields) for fields in parts)
+        sent: dict[int, list[tuple[Session, Pending | LinkDown]]] = {}
+        for position, items in per_session.items():
+            bind = ready[position]
+            for (index, _), pending in zip(items, bind.submit_many([f for _, f in items], deadline), strict=True):
+                sent.setdefault(index, []).append((bind, pending))
+        for index, parts_sent in sent.items():
+            results[index] = self._result(parts_sent, deadline)
         return results  # type: ignore[return-value]
 
-    def _send_parts(self, outgoing: Outgoing, deadline: float) -> list[tuple[Session, Pending]]:
+    def _fields(self, outgoing: Outgoing) -> list[dict[str, Any]]:
+        """The submit_sm fields of each part of ``outgoing`` (held to the connection's rate first)."""
         ton, npi, source = codec.source_address(outgoing.origination, self.config)
         common: dict[str, Any] = {
             "service_type": "", "source_addr_ton": ton, "source_addr_npi": npi, "source_addr": source,
@@ -88,13 +103,10 @@ class SmppConnector:
         if self.config.validity_period and outgoing.expires_at:
             common["validity_period"] = codec.validity_period(outgoing.expires_at)
         parts = codec.parts_of(outgoing.body, self.config, next(self._references))
-        submitted = []
-        for part in parts:
+        for _ in parts:
             self._pace()
-            fields = {**common, "short_message": part.short_message or None, "esm_class": part.esm_class,
-                      "data_coding": part.data_coding, **part.tlvs}
-            submitted.append(self._submit(fields, deadline))
-        return submitted
+        return [{**common, "short_message": part.short_message or None, "esm_class": part.esm_class,
+                 "data_coding": part.data_coding, **part.tlvs} for part in parts]
 
     def _pace(self) -> None:
         """Hold the connection to ``max_messages_per_second``: a short wait, or 'try again soon'."""
@@ -109,24 +121,12 @@ class SmppConnector:
         if slot > now:
             time.sleep(slot - now)
 
-    def _submit(self, fields: dict[str, Any], deadline: float) -> tuple[Session, Pending]:
-        """One part through the next bound bind with a free slot (waiting on one if all are full)."""
-        ready = [session for session in self.sessions if session.can_submit]
-        if not ready:
-            states = ", ".join(f"{s.index}:{s.state.lower()}" for s in self.sessions if s.mode != "receiver")
-            raise TransientCarrierError(f"{self.name}: no bound link ({states})", retry_after=LINK_DOWN_RETRY_SECONDS)
-        start = next(self._turn)
-        ordered = [ready[(start + offset) % len(ready)] for offset in range(len(ready))]
-        chosen = next((session for session in ordered if session.try_acquire()), ordered[0])
-        try:
-            return chosen, chosen.submit(fields, deadline)
-        except LinkDown as error:
-            raise TransientCarrierError(f"{self.name}: {error}", retry_after=LINK_DOWN_RETRY_SECONDS) from error
-
-    def _result(self, parts: list[tuple[Session, Pending]], deadline: float) -> SubmitResult:
+    def _result(self, parts: list[tuple[Session, Pending | LinkDown]], deadline: float) -> SubmitResult:
         """The message's outcome from its parts' submit_sm_resp: every part accepted, or the first refusal."""
         ids = []
         for session, pending in parts:
+            if isinstance(pending, LinkDown):
+                return TransientCarrierError(f"{self.name}: {pending}", retry_after=LINK_DOWN_RETRY_SECONDS)
             if not pending.done.wait(max(0.0, deadline - time.monotonic())):
                 session.reset(f"no submit_sm_resp within {self.config.response_timeout_seconds:g}s")
                 return TransientCarrierError(f"{self.name}: no submit_sm_resp", retry_after=LINK_DOWN_RETRY_SECONDS)
@@ -197,10 +197,13 @@ class SmppConnector:
         return ready
 
     def settle(self, receipts: Sequence[Receipt]) -> None:
+        by_session: dict[int, tuple[Session, list[tuple[int, str, int]]]] = {}
         for receipt in receipts:
             if receipt.token is not None:
                 session, sequence = receipt.token
-                session.respond(sequence, "deliver_sm_resp")
+                by_session.setdefault(id(session), (session, []))[1].append((sequence, "deliver_sm_resp", 0))
+        for session, answers in by_session.values():
+            session.respond_many(answers)
 
     def _inbound_loop(self) -> None:
         while (item := self._inbound.get()) is not None:

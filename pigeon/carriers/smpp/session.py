@@ -252,7 +252,29 @@ class Session:
     # --- writing ----------------------------------------------------------------------------------------
 
     def _send(self, pdu: Any) -> None:
-        data = pdu.generate()
+        self._write(pdu.generate())
+
+    def respond(self, sequence: int, command: str, status: int = statuses.ROK) -> None:
+        """Answer the SMSC's request ``sequence`` (deliver_sm_resp, enquire_link_resp, ...)."""
+        self.respond_many([(sequence, command, status)])
+
+    def respond_many(self, answers: list[tuple[int, str, int]]) -> None:
+        """Answers to the SMSC's requests in one write; a link that is gone drops them (the SMSC sends its
+        requests again)."""
+        data = []
+        for sequence, command, status in answers:
+            pdu = smpp.make_pdu(command, client=self, status=status, sequence=sequence)
+            pdu.sequence = sequence  # make_pdu keeps a fresh sequence number when one is passed
+            if command == "deliver_sm_resp":
+                pdu.message_id = ""
+            data.append(pdu.generate())
+        try:
+            self._write(b"".join(data))
+        except (OSError, LinkDown) as error:
+            log.info("smpp carrier=%s bind=%d could not send %d answers: %s", self.config.name, self.index,
+                     len(answers), error)
+
+    def _write(self, data: bytes) -> None:
         with self._send_lock:
             sock = self._socket
             if sock is None:
@@ -260,35 +282,40 @@ class Session:
             sock.sendall(data)
             self._last_sent = time.monotonic()
 
-    def respond(self, sequence: int, command: str, status: int = statuses.ROK) -> None:
-        """Answer the SMSC's request ``sequence`` (deliver_sm_resp, enquire_link_resp, ...); a link that is gone
-        drops the answer (the SMSC sends its request again)."""
-        pdu = smpp.make_pdu(command, client=self, status=status, sequence=sequence)
-        pdu.sequence = sequence  # make_pdu keeps a fresh sequence number when one is passed
-        if command == "deliver_sm_resp":
-            pdu.message_id = ""
-        try:
-            self._send(pdu)
-        except (OSError, LinkDown) as error:
-            log.info("smpp carrier=%s bind=%d could not answer %s: %s", self.config.name, self.index, command, error)
+    def submit_many(self, submits: list[dict[str, Any]], deadline: float) -> list[Pending | LinkDown]:
+        """submit_sm for each of ``submits`` within the window, written together: one write for as many as
+        the window has room for (then waiting for a free slot until ``deadline``, and the next write)."""
+        results: list[Pending | LinkDown] = []
+        batch: list[tuple[int, bytes]] = []
+        for fields in submits:
+            if self.state != BOUND:
+                results.append(LinkDown(f"bind {self.index} is {self.state.lower()}"))
+                continue
+            if not self._window.acquire(blocking=False):
+                self._flush(batch)
+                batch = []
+                if not self._window.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                    results.append(LinkDown(f"bind {self.index}: window of {self.config.window} still full"))
+                    continue
+            pdu = smpp.make_pdu("submit_sm", client=self, **fields)
+            pending = Pending()
+            with self._state_lock:
+                self._pending[pdu.sequence] = pending
+            batch.append((pdu.sequence, pdu.generate()))
+            results.append(pending)
+        self._flush(batch)
+        return results
 
-    def submit(self, fields: dict[str, Any], deadline: float) -> Pending:
-        """Send one submit_sm within the window (waiting for a free slot until ``deadline``)."""
-        if self.state != BOUND:
-            raise LinkDown(f"bind {self.index} is {self.state.lower()}")
-        if not self._window.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            raise LinkDown(f"bind {self.index}: window of {self.config.window} still full")
-        pdu = smpp.make_pdu("submit_sm", client=self, **fields)
-        pending = Pending()
-        with self._state_lock:
-            self._pending[pdu.sequence] = pending
+    def _flush(self, batch: list[tuple[int, bytes]]) -> None:
+        if not batch:
+            return
         try:
-            self._send(pdu)
+            self._write(b"".join(data for _, data in batch))
         except (OSError, LinkDown) as error:
-            self._fail(pdu.sequence, f"link lost: {error}")
-            raise LinkDown(str(error)) from error
-        self.counters["Submitted"] += 1
-        return pending
+            for sequence, _ in batch:
+                self._fail(sequence, f"link lost: {error}")
+            return
+        self.counters["Submitted"] += len(batch)
 
     def try_acquire(self) -> bool:
         """Whether the window has a free slot now (taken, then given back: a hint for load sharing)."""
