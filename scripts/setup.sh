@@ -47,3 +47,17 @@ if [ "${1:-}" = "--test" ]; then
     touch "$peer/node_modules"
   fi
 fi
+
+if [ "${1:-}" = "--test" ]; then
+  # SIP voice calls (tests/sip): baresip is the called party that records what it hears, sox renders the call
+  # audio (8 kHz G.711) and reads recordings, espeak-ng speaks the message.
+  sip_missing=()
+  command -v baresip >/dev/null || sip_missing+=(baresip)
+  command -v sox >/dev/null || sip_missing+=(sox libsox-fmt-all)
+  command -v espeak-ng >/dev/null || sip_missing+=(espeak-ng)
+  if [ ${#sip_missing[@]} -gt 0 ]; then
+    sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${sip_missing[@]}" >/dev/null
+  fi
+fi

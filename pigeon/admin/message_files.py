@@ -1,5 +1,5 @@
 """Downloads of what delivery made of a message: ``GET /_pigeon/messages/{id}/audio`` (the synthesized WAV of a
-voice message) and ``GET /_pigeon/messages/{id}/media`` (the fetched media of an MMS, with its content type).
+voice message; ``?version=sent``: the 8 kHz G.711 WAV a SIP call streamed) and ``GET /_pigeon/messages/{id}/media`` (the fetched media of an MMS, with its content type).
 
 A message without such a file (unknown, another channel, not delivered yet, failed) answers 404 with an
 AWS-shaped ResourceNotFoundException body.
@@ -31,6 +31,11 @@ def details(message: Message) -> dict[str, Any]:
         if payload.get("AudioFile"):
             found |= {"DurationSeconds": payload["DurationSeconds"], "BilledMinutes": payload["BilledMinutes"],
                       "AudioDownload": f"{base}/audio"}
+        if payload.get("Carrier"):
+            found |= {"Carrier": payload["Carrier"], "SipCallId": payload.get("SipCallId") or payload.get("CarrierMessageId") or None,
+                      "SipStatus": payload.get("SipStatus"), "CallDurationSeconds": payload.get("CallDurationSeconds")}
+        if payload.get("CallAudioFile"):
+            found["CallAudioDownload"] = f"{base}/audio?version=sent"
         return found
     return {}
 
@@ -41,13 +46,23 @@ def _not_found(message_id: str, what: str) -> Response:
     return Response(orjson.dumps(body), status_code=404, media_type="application/json")
 
 
+def _bad_version(version: str) -> Response:
+    body = {"__type": "ValidationException", "message": f"version {version!r}: synthesized (the default) or sent",
+            "Reason": "FIELD_VALIDATION_FAILED", "Fields": [{"Name": "version", "Message": "synthesized or sent"}]}
+    return Response(orjson.dumps(body), status_code=400, media_type="application/json")
+
+
 def routes(runtime: Any) -> list[Route]:
     def download(member: str, content_type_member: str | None, fixed_type: str, what: str) -> Any:
         async def endpoint(request: Request) -> Response:
             message_id = request.path_params["message_id"]
             with runtime.store.transaction(write=False) as tx:
                 message = outbox.get(tx, message_id)
-            relative = message.payload.get(member) if message is not None else None
+            version = request.query_params.get("version", "")
+            if member == "AudioFile" and version not in ("", "synthesized", "sent"):
+                return _bad_version(version)
+            key = "CallAudioFile" if member == "AudioFile" and version == "sent" else member
+            relative = message.payload.get(key) if message is not None else None
             path = Path(runtime.settings.data_dir) / relative if relative else None
             if message is None or path is None or not path.is_file():
                 return _not_found(message_id, what)

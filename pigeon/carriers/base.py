@@ -53,6 +53,8 @@ class Ack:
     """The connection that took the message (a configured carrier's name; empty for the simulator)."""
     part_ids: tuple[str, ...] = ()
     """The carrier's id of each part, in part order, when its receipts name parts rather than messages."""
+    charged: bool = True
+    """False for a refusal that cost nothing (a call never placed): the message is not charged."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,10 @@ class Receipt:
 
     Either ``message_id`` is known, or ``carrier`` and ``carrier_message_id`` name one part of a message
     (``Ack.part_ids``); ``token`` is the connector's own handle, passed back to ``settle`` once the receipt
-    is durably recorded (SMPP answers deliver_sm_resp only then)."""
+    is durably recorded (SMPP answers deliver_sm_resp only then). ``extra["payload"]``, when given, changes the
+    message's payload (a call's SIP status and duration, for the inspection API and the event records); a
+    restated ``PriceMicros``/``CarrierFeeMicros`` books the difference (a call is billed for the minutes it
+    lasted)."""
 
     message_id: str
     status: str

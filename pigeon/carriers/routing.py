@@ -47,6 +47,9 @@ class CarrierContext:
     """Where handset messages (MO) go: pigeon/inbound/carrier.py."""
     clock: Callable[[], float] | None = None
     data_dir: Any = None
+    call_attempts: Any = None
+    """Durable record of the calls placed (pigeon/messaging/call_attempts.CallAttempts): a SIP connector writes
+    each attempt before its INVITE, so a message re-claimed after a crash is never called twice."""
 
 
 @dataclass(frozen=True)

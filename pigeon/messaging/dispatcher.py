@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Connection
@@ -279,7 +279,7 @@ class Dispatcher:
     def _acked(self, base: Transition, message: Message, ack: Ack, now: float) -> Transition:
         base.attempted = True
         base.charge = (message.channel, pricing.month_of(now),
-                       message.payload["PriceMicros"] + message.payload["CarrierFeeMicros"])
+                       message.payload["PriceMicros"] + message.payload["CarrierFeeMicros"] if ack.charged else 0)
         if ack.accepted:
             base.status = outbox.SUBMITTED
             base.payload_changes = {"CarrierMessageId": ack.carrier_message_id}
@@ -290,7 +290,7 @@ class Dispatcher:
             base.records.append(records.record(message, ack.status, False, now, ack.description))
         else:
             base.status = outbox.FAILED
-            base.records.append(records.record(message, ack.status, True, now, ack.description))
+            base.records.append(records.record(message, ack.status, True, now, ack.description, ack.charged))
         return base
 
     def _give_up_on_silent(self, now: float) -> list[tuple[Message, Transition]]:
@@ -335,10 +335,7 @@ class Dispatcher:
             unresolved[:] = unknown
             followed_receipts = later + of_messages
             current = outbox.get_many(tx, [receipt.message_id for receipt in followed_receipts])
-            followed = [(current[r.message_id], _receipt_transition(current[r.message_id], r, now))
-                        for r in followed_receipts
-                        if r.message_id in current and current[r.message_id].status == outbox.SUBMITTED]
-            return applied + outbox.apply_all(tx, _one_per_message(followed), now)
+            return applied + outbox.apply_all(tx, _receipt_transitions(current, followed_receipts, now), now)
 
         applied = self._in_transaction(apply)
         for receipt in unresolved:
@@ -389,16 +386,30 @@ def _follow(transition: Transition, message: Message, receipt: Receipt) -> None:
     the previous one's, same instant and charge, at the receipt's status)."""
     if receipt.is_final:
         transition.status = outbox.DELIVERED if receipt.status in ("DELIVERED", "COMPLETED") else outbox.FAILED
-    transition.records.append(records.then(transition.records[-1], message, receipt.status, receipt.is_final,
-                                           _description(message, receipt)))
+    changes = receipt.extra.get("payload")
+    if not changes:
+        transition.records.append(records.then(transition.records[-1], message, receipt.status, receipt.is_final,
+                                               _description(message, receipt)))
+        return
+    before = replace(message, payload={**message.payload, **transition.payload_changes})
+    _restate(transition, before, changes, transition.records[-1]["eventTimestamp"] / 1000)
+    transition.records.append(records.record(replace(before, payload={**before.payload, **changes}),
+                                             receipt.status, receipt.is_final,
+                                             transition.records[-1]["eventTimestamp"] / 1000,
+                                             _description(message, receipt)))
 
 
-def _receipt_transition(message: Message, receipt: Receipt, now: float) -> Transition:
-    status = message.status
-    if receipt.is_final:
-        status = outbox.DELIVERED if receipt.status in ("DELIVERED", "COMPLETED") else outbox.FAILED
-    record = records.record(message, receipt.status, receipt.is_final, now, _description(message, receipt))
-    return Transition(message.message_id, outbox.SUBMITTED, status, records=[record])
+def _restate(transition: Transition, message: Message, changes: dict[str, Any], now: float) -> None:
+    """A receipt's ``extra["payload"]`` changes the message's payload (a call's SIP status and duration); a
+    restated price (PriceMicros, CarrierFeeMicros: a call billed per minute it lasted) books the difference."""
+    def price(payload: dict[str, Any]) -> int:
+        return int(payload["PriceMicros"]) + int(payload["CarrierFeeMicros"])
+
+    delta = price({**message.payload, **changes}) - price(message.payload)
+    transition.payload_changes.update(changes)
+    if delta:
+        channel, month, micros = transition.charge or (message.channel, pricing.month_of(now), 0)
+        transition.charge = (channel, month, micros + delta)
 
 
 def _description(message: Message, receipt: Receipt) -> str:
@@ -410,16 +421,31 @@ def _description(message: Message, receipt: Receipt) -> str:
     return f"{receipt.description or records.describe(message.channel, receipt.status)} ({detail})"
 
 
-def _one_per_message(changes: list[tuple[Message, Transition]]) -> list[tuple[Message, Transition]]:
-    """The first final receipt of each message (two parts' receipts in one cycle make one transition)."""
-    seen: set[str] = set()
-    kept = []
-    for message, transition in changes:
-        if message.message_id in seen:
+def _receipt_transitions(current: dict[str, Message], receipts: list[Receipt],
+                         now: float) -> list[tuple[Message, Transition]]:
+    """One transition per submitted message for the receipts of a cycle, in order, up to its first final one
+    (two parts' receipts in one cycle make one transition; a call's RINGING, ANSWERED and COMPLETED all count)."""
+    transitions: dict[str, tuple[Message, Transition]] = {}
+    for receipt in receipts:
+        message = current.get(receipt.message_id)
+        if message is None or message.status != outbox.SUBMITTED:
             continue
-        seen.add(message.message_id)
-        kept.append((message, transition))
-    return kept
+        if receipt.message_id not in transitions:
+            transitions[receipt.message_id] = (message, Transition(message.message_id, outbox.SUBMITTED,
+                                                                   outbox.SUBMITTED))
+        original, transition = transitions[receipt.message_id]
+        if transition.status != outbox.SUBMITTED:
+            continue  # already final
+        if receipt.is_final:
+            transition.status = outbox.DELIVERED if receipt.status in ("DELIVERED", "COMPLETED") else outbox.FAILED
+        before = replace(original, payload={**original.payload, **transition.payload_changes})
+        changes = receipt.extra.get("payload") or {}
+        if changes:
+            _restate(transition, before, changes, now)
+        transition.records.append(records.record(replace(before, payload={**before.payload, **changes}),
+                                                 receipt.status, receipt.is_final, now,
+                                                 _description(message, receipt)))
+    return list(transitions.values())
 
 
 def _outgoing(message: Message) -> Outgoing:

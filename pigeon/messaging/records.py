@@ -35,7 +35,8 @@ def record(message: Message, status: str, is_final: bool, now: float, descriptio
     """The event record of ``message`` reaching ``status`` (SUCCESSFUL, DELIVERED, TTL_EXPIRED, ...).
 
     Media records have the text records' shape (one part, priced per message); voice records carry fewer
-    fields (no network, encoding, message type or parts) and their own status descriptions."""
+    fields (no network, encoding, message type or parts), their own status descriptions, and on COMPLETED the
+    call's ``callDurationSeconds``."""
     voice = message.channel == "VOICE"
     payload = message.payload
     event: dict[str, Any] = {
@@ -61,6 +62,8 @@ def record(message: Message, status: str, is_final: bool, now: float, descriptio
         event["context"] = dict(payload["Context"])
     if not voice:
         event["totalMessageParts"] = payload["Parts"]
+    elif status == "COMPLETED":
+        event["callDurationSeconds"] = call_duration(payload)
     event["totalMessagePrice"] = payload["PriceMicros"] / 1_000_000 if charged else 0.0
     event["totalCarrierFee"] = payload["CarrierFeeMicros"] / 1_000_000 if charged else 0.0
     protect = payload.get("Protect")
@@ -82,12 +85,21 @@ def then(previous: dict[str, Any], message: Message, status: str, is_final: bool
     for key in ("context", "protectConfiguration"):  # each record has its own
         if key in event:
             event[key] = dict(event[key])
+    if message.channel == "VOICE" and status == "COMPLETED" and "callDurationSeconds" not in event:
+        fields = list(event.items())
+        at = next(i for i, (key, _) in enumerate(fields) if key == "totalMessagePrice")
+        event = dict([*fields[:at], ("callDurationSeconds", call_duration(message.payload)), *fields[at:]])
     return event
 
 
 def describe(channel: str, status: str) -> str:
     """AWS's messageStatusDescription for ``status`` on ``channel``."""
     return _description(channel, status)
+
+
+def call_duration(payload: dict[str, Any]) -> float:
+    """A completed call's seconds: measured from answer to hang-up (SIP), else the message's audio (simulator)."""
+    return float(payload.get("CallDurationSeconds", payload.get("DurationSeconds", 0.0)))
 
 
 def _description(channel: str, status: str) -> str:

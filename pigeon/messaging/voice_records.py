@@ -21,3 +21,7 @@ DESCRIPTIONS = {
 }
 """messageStatusDescription per voice status: Pigeon's wording ([UNCONFIRMED]; COMPLETED paraphrases
 "audio played", aws-facts §2.3)."""
+
+CALL_FIELDS = ("callDurationSeconds",)
+"""What Pigeon adds to a COMPLETED record, before the price fields: the call's seconds from answer to hang-up
+(AWS's voice field list is [UNCONFIRMED], aws-facts §2.2). Its price is per started minute of that time."""

@@ -11,6 +11,7 @@ from typing import Any
 from pigeon.carriers.routing import CarrierContext, build_router
 from pigeon.carriers.simulator import SimulatorCarrier
 from pigeon.messaging import feedback
+from pigeon.messaging.call_attempts import CallAttempts
 from pigeon.messaging.channels import ChannelPreparer
 from pigeon.messaging.dispatcher import DispatchConfig, Dispatcher, EventSink
 
@@ -19,7 +20,7 @@ def build_dispatcher(runtime: Any, sink: EventSink | None = None) -> Dispatcher:
     settings = runtime.settings
     simulator = SimulatorCarrier(settings.simulator_rules, settings.simulator_failure_status)
     context = CarrierContext(inbound=carrier_inbound_handler(runtime), clock=runtime.clock.now,
-                             data_dir=settings.data_dir)
+                             data_dir=settings.data_dir, call_attempts=CallAttempts(runtime.store))
     connector = build_router(simulator, settings.carriers, settings.routes, context)
     runtime.carriers = connector
     config = DispatchConfig(batch_size=settings.dispatch_batch_size,

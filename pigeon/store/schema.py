@@ -225,3 +225,15 @@ carrier_status = sa.Table(
     sa.Column("status", Json, nullable=False),
 )
 """Each process's carrier connections as it last saw them (GET /_pigeon/connections, ``pigeon connections``)."""
+
+call_attempts = sa.Table(
+    "call_attempts",
+    metadata,
+    sa.Column("message_id", sa.String(36), primary_key=True),
+    sa.Column("carrier", sa.String(64), nullable=False),
+    sa.Column("attempted_at", sa.Float, nullable=False),
+    sa.Column("deadline", sa.Float, nullable=False),
+    sa.Index("ix_call_attempts_deadline", "carrier", "deadline"),
+)
+"""Each voice call a SIP carrier placed, written before its INVITE (pigeon/messaging/call_attempts.py): a message
+claimed again after a crash is never called twice, and a call whose process died ends FAILED at ``deadline``."""
