@@ -8,6 +8,7 @@ method, told apart by system_id) are routed by destination prefix.
 from __future__ import annotations
 
 import itertools
+import re
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -245,3 +246,19 @@ def test_connection_state_is_visible_in_the_inspection_api_and_the_cli(smpp_serv
     entries = connections(smpp_server)
     assert {entry["Name"] for entry in entries} == {"smsc-udh", "smsc-sar", "smsc-payload"}
     assert all(entry["State"] == "BOUND" and entry["Window"] == 20 for entry in entries)
+
+
+def test_a_verification_code_goes_out_over_smpp(smpp_server, smsc, sender):
+    client, origination = sender
+    to = destination()
+    verified = client.create_verified_destination_number(DestinationPhoneNumber=to)
+    message_id = client.send_destination_number_verification_code(
+        VerifiedDestinationNumberId=verified["VerifiedDestinationNumberId"], VerificationChannel="TEXT",
+        OriginationIdentity=origination)["MessageId"]
+    code = re.search(r"\d{6}", peer_message(smsc, to)["text"]).group(0)  # type: ignore[union-attr]
+    assert final(smpp_server, message_id)["eventType"] == "TEXT_DELIVERED"
+    client.verify_destination_number(VerifiedDestinationNumberId=verified["VerifiedDestinationNumberId"],
+                                     VerificationCode=code)
+    [number] = client.describe_verified_destination_numbers(
+        VerifiedDestinationNumberIds=[verified["VerifiedDestinationNumberId"]])["VerifiedDestinationNumbers"]
+    assert number["Status"] == "VERIFIED"

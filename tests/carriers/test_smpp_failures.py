@@ -4,6 +4,8 @@ answered 200 reaches exactly one final event, and the SMSC got each message at l
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections import Counter
 from pathlib import Path
@@ -195,6 +197,36 @@ def test_a_receipt_that_never_comes_ends_the_message_at_its_time_to_live(tmp_pat
         last = final(server, message_id, 20)
         assert (last["eventType"], last["messageStatus"]) == ("TEXT_TTL_EXPIRED", "TTL_EXPIRED")
         assert [e["eventType"] for e in events(server, message_id=message_id)] == ["TEXT_SUCCESSFUL", "TEXT_TTL_EXPIRED"]
+    finally:
+        server.stop()
+        smsc.stop()
+
+
+def test_transmitter_and_receiver_binds_share_the_load_and_the_cli_shows_them(tmp_path: Path):
+    smsc = NodeSmsc().start()
+    config = carriers_config(smsc, bind_mode="transmitter_receiver", binds=2)
+    config["carriers"] = config["carriers"][:1]
+    config["routes"] = []
+    server = start_server(tmp_path, None, config)
+    try:
+        wait_bound(server, 4)
+        client = make_client(server, new_account_id())
+        origination = gb_number(client)
+        ids = [client.send_text_message(DestinationPhoneNumber=destination(), MessageBody=f"shared {n}",
+                                        OriginationIdentity=origination)["MessageId"] for n in range(20)]
+        assert {final(server, message_id)["eventType"] for message_id in ids} == {"TEXT_DELIVERED"}
+        def counted() -> list[dict[str, Any]] | None:
+            entries = connections(server)
+            return entries if sum(e["Submitted"] for e in entries) == 20 else None
+        modes = {entry["Bind"]: entry for entry in wait_for(counted, 10, "the counters")}
+        assert sorted(entry["Mode"] for entry in modes.values()) == ["receiver", "receiver", "transmitter",
+                                                                     "transmitter"]
+        assert all(entry["Submitted"] > 0 for entry in modes.values() if entry["Mode"] == "transmitter")
+        assert sum(entry["ReceiptsReceived"] for entry in modes.values() if entry["Mode"] == "receiver") == 20
+        shown = subprocess.run([sys.executable, "-m", "pigeon", "connections", "--data-dir", str(tmp_path / "data")],
+                               capture_output=True, text=True, timeout=60, check=True).stdout
+        assert shown.splitlines()[0].split()[:5] == ["Name", "Type", "Bind", "Mode", "State"]
+        assert shown.count("smsc-udh") == 4 and "transmitter" in shown and "BOUND" in shown
     finally:
         server.stop()
         smsc.stop()
