@@ -8,8 +8,8 @@ method, told apart by system_id) are routed by destination prefix.
 from __future__ import annotations
 
 import itertools
-import re
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
