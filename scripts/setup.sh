@@ -35,11 +35,16 @@ if [ "${1:-}" = "--test" ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
-  # The SMPP test peer (tests/peers/smsc): node-smpp pinned by its package-lock.json.
-  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  # The SMPP test peer (tests/peers/smsc): node-smpp pinned by its package-lock.json; stunnel4 and openssl
+  # put TLS in front of it (the SMPP-over-TLS test).
+  smpp_missing=()
+  { command -v node >/dev/null && command -v npm >/dev/null; } || smpp_missing+=(nodejs npm)
+  command -v stunnel4 >/dev/null || smpp_missing+=(stunnel4)
+  command -v openssl >/dev/null || smpp_missing+=(openssl)
+  if [ ${#smpp_missing[@]} -gt 0 ]; then
     sudo_cmd=""; [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${smpp_missing[@]}" >/dev/null
   fi
   peer=tests/peers/smsc
   if [ ! -d "$peer/node_modules" ] || [ "$peer/package-lock.json" -nt "$peer/node_modules" ]; then

@@ -72,6 +72,8 @@ class SmppConnector:
             down = TransientCarrierError(f"{self.name}: no bound link ({states})", retry_after=LINK_DOWN_RETRY_SECONDS)
             return [down] * len(outgoings)
         per_session: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+        sent: dict[int, list[tuple[Session, Pending | LinkDown]]] = {}
+        paced = self.config.max_messages_per_second > 0
         turn = next(self._turn)
         for index, outgoing in enumerate(outgoings):
             try:
@@ -81,14 +83,22 @@ class SmppConnector:
                 continue
             position = (turn + index) % len(ready)  # a message's parts share a bind; messages take turns
             per_session.setdefault(position, []).extend((index, fields) for fields in parts)
-        sent: dict[int, list[tuple[Session, Pending | LinkDown]]] = {}
+            if paced:  # each message goes out at its time, not with the cycle's batch
+                self._write_batches(ready, per_session, sent, deadline)
+        self._write_batches(ready, per_session, sent, deadline)
+        for index, parts_sent in sent.items():
+            results[index] = self._result(parts_sent, deadline)
+        return results  # type: ignore[return-value]
+
+    @staticmethod
+    def _write_batches(ready: list[Session], per_session: dict[int, list[tuple[int, dict[str, Any]]]],
+                       sent: dict[int, list[tuple[Session, Pending | LinkDown]]], deadline: float) -> None:
+        """Each bind's waiting submits in one write; ``per_session`` is emptied."""
         for position, items in per_session.items():
             bind = ready[position]
             for (index, _), pending in zip(items, bind.submit_many([f for _, f in items], deadline), strict=True):
                 sent.setdefault(index, []).append((bind, pending))
-        for index, parts_sent in sent.items():
-            results[index] = self._result(parts_sent, deadline)
-        return results  # type: ignore[return-value]
+        per_session.clear()
 
     def _fields(self, outgoing: Outgoing) -> list[dict[str, Any]]:
         """The submit_sm fields of each part of ``outgoing`` (held to the connection's rate first)."""
