@@ -57,10 +57,14 @@ def resolve(tx: Connection, receipts: Sequence[Receipt], now: float) -> tuple[li
     receipts whose part is unknown (yet)."""
     if not receipts:
         return [], []
-    keys = list({(receipt.carrier, receipt.carrier_message_id) for receipt in receipts})
-    found = {(row.carrier, row.carrier_message_id): row for row in tx.execute(
-        sa.select(_P.carrier, _P.carrier_message_id, _P.message_id, _P.parts)
-        .where(sa.tuple_(_P.carrier, _P.carrier_message_id).in_(keys)))}
+    by_carrier: dict[str, set[str]] = {}
+    for receipt in receipts:
+        by_carrier.setdefault(receipt.carrier, set()).add(receipt.carrier_message_id)
+    found = {}
+    for carrier, part_ids in by_carrier.items():  # carrier = ... AND id IN (...): the primary key's order
+        found.update({(row.carrier, row.carrier_message_id): row for row in tx.execute(
+            sa.select(_P.carrier, _P.carrier_message_id, _P.message_id, _P.parts)
+            .where(_P.carrier == carrier, _P.carrier_message_id.in_(list(part_ids))))})
     unknown = [receipt for receipt in receipts if (receipt.carrier, receipt.carrier_message_id) not in found]
     final = [receipt for receipt in receipts if receipt.is_final
              and (receipt.carrier, receipt.carrier_message_id) in found]

@@ -318,11 +318,18 @@ class Dispatcher:
         receipts are recorded only after the commit."""
         submitted = {transition.message_id: (message, transition) for message, transition in decided
                      if transition.status == outbox.SUBMITTED}
+        submitted_parts = {(carrier, part_id): submitted[transition.message_id]
+                           for transition in (t for _, t in submitted.values())
+                           for carrier, part_id, _, parts in transition.carrier_parts if parts == 1}
         later, parted = [], []
         for receipt in receipts:
             found = submitted.get(receipt.message_id) if receipt.message_id else None
             if not receipt.message_id:
-                parted.append(receipt)
+                same_cycle = submitted_parts.get((receipt.carrier, receipt.carrier_message_id))
+                if same_cycle is not None and receipt.is_final and same_cycle[1].status == outbox.SUBMITTED:
+                    _follow(same_cycle[1], same_cycle[0], receipt)  # a fast carrier's receipt: one update
+                else:
+                    parted.append(receipt)
             elif found is not None and found[1].status == outbox.SUBMITTED:
                 _follow(found[1], found[0], receipt)
             else:
