@@ -4,6 +4,7 @@ answered 200 reaches exactly one final event, and the SMSC got each message at l
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import threading
@@ -227,6 +228,31 @@ def test_transmitter_and_receiver_binds_share_the_load_and_the_cli_shows_them(tm
                                capture_output=True, text=True, timeout=60, check=True).stdout
         assert shown.splitlines()[0].split()[:5] == ["Name", "Type", "Bind", "Mode", "State"]
         assert shown.count("smsc-udh") == 4 and "transmitter" in shown and "BOUND" in shown
+    finally:
+        server.stop()
+        smsc.stop()
+
+
+def test_enquire_link_finds_a_frozen_smsc_and_shutdown_unbinds(tmp_path: Path):
+    smsc = NodeSmsc().start()
+    config = carriers_config(smsc, enquire_link_seconds=0.5, response_timeout_seconds=1)
+    config["carriers"] = config["carriers"][:1]
+    config["routes"] = []
+    server = start_server(tmp_path, None, config)
+    try:
+        wait_bound(server, 1)
+        assert smsc.process is not None
+        smsc.process.send_signal(signal.SIGSTOP)  # the link stays open, nothing answers
+        try:
+            entry = wait_for(lambda: next((e for e in connections(server) if e["State"] != "BOUND"), None), 15,
+                             "the dead peer noticed")
+            assert "enquire_link" in (entry["LastError"] or "") or entry["State"] in ("CONNECTING", "DISCONNECTED")
+        finally:
+            smsc.process.send_signal(signal.SIGCONT)
+        wait_bound(server, 1)
+        server.stop()
+        assert wait_for(lambda: smsc.binds() == [], 10, "the unbind at shutdown")
+        assert "smpp unbound carrier=smsc-udh" in server.log_path.read_text()
     finally:
         server.stop()
         smsc.stop()

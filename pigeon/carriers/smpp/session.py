@@ -107,10 +107,13 @@ class Session:
         if self.state == BOUND:
             try:
                 self._send(smpp.make_pdu("unbind", client=self))
-                self._unbound.wait(timeout)
-            except OSError:
-                pass
-            log.info("smpp unbound carrier=%s bind=%d", self.config.name, self.index)
+                answered = self._unbound.wait(timeout)
+            except (OSError, LinkDown):
+                answered = False
+            if answered:
+                log.info("smpp unbound carrier=%s bind=%d", self.config.name, self.index)
+            else:
+                log.warning("smpp unbind unanswered carrier=%s bind=%d (closing)", self.config.name, self.index)
         self._drop("closed")
         self.state = CLOSED
         self._thread.join(timeout)
