@@ -256,3 +256,29 @@ def test_enquire_link_finds_a_frozen_smsc_and_shutdown_unbinds(tmp_path: Path):
     finally:
         server.stop()
         smsc.stop()
+
+
+def test_a_receipt_reaching_another_process_finds_its_message(database_factory, tmp_path: Path):
+    """Two processes on one PostgreSQL database bind to the same SMSC account; the one that submitted dies
+    before the receipts come, and the SMSC delivers them on the other's bind."""
+    smsc = NodeSmsc(dlr_delay_ms=1500).start()
+    database_url = database_factory("postgresql")
+    config = carriers_config(smsc)
+    config["carriers"] = config["carriers"][:1]
+    config["routes"] = []
+    first = start_server(tmp_path / "a", database_url, config)
+    second = start_server(tmp_path / "b", database_url, config)
+    try:
+        wait_bound(first, 1)
+        wait_for(lambda: len(smsc.binds()) == 2, 10, "both processes bound")
+        client = make_client(first, new_account_id())
+        origination = gb_number(client)
+        ids = [client.send_text_message(DestinationPhoneNumber=destination(), MessageBody=f"handed over {n}",
+                                        OriginationIdentity=origination)["MessageId"] for n in range(5)]
+        wait_for(lambda: all(events(first, message_id=message_id) for message_id in ids), 10, "TEXT_SUCCESSFUL")
+        first.stop(kill=True)
+        assert {final(second, message_id, 20)["eventType"] for message_id in ids} == {"TEXT_DELIVERED"}
+    finally:
+        first.stop()
+        second.stop()
+        smsc.stop()
