@@ -9,6 +9,8 @@ listens (an unreachable trunk). The recorded audio must match the synthesized pr
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -191,6 +193,37 @@ def test_unanswered_calls_ring_out_and_wait_for_a_free_line(pigeon, callee, orig
     first_end = min(ended[m][-1]["eventTimestamp"] for m in (first, second))
     assert ended[third][0]["eventTimestamp"] >= first_end - 50  # placed only once a line was free
     assert view(pigeon, third)["Attempts"] >= 2
+
+
+def call_process_of(server: PigeonServer, carrier: str) -> int:
+    """The pid of ``carrier``'s (first) call process, a child of the server."""
+    assert server.process is not None
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) != \
+                    server.process.pid:
+                continue
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"pigeon.carriers.sip.helper" in arguments and carrier.encode() in arguments:
+            return int(entry.name)
+    raise AssertionError(f"no call process of {carrier}")
+
+
+def test_a_call_process_that_dies_fails_its_calls_and_is_replaced(pigeon, callee, origin):
+    client, number = origin
+    message_id = call(client, number, RINGS)
+    deadline = time.monotonic() + 10
+    while "VOICE_RINGING" not in statuses(events(pigeon, message_id=message_id)):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    os.kill(call_process_of(pigeon, "trunk"), signal.SIGKILL)
+    records = final_events(pigeon, message_id, timeout=10)
+    assert statuses(records)[-1] == "VOICE_FAILED" and "call process ended" in records[-1]["messageStatusDescription"]
+    callee.command("hangup")  # the killed process never sent its CANCEL
+    again = final_events(pigeon, call(client, number, UNKNOWN), timeout=20)  # a new call process takes it
+    assert statuses(again) == ["VOICE_INITIATED", "VOICE_FAILED"] and "SIP 404" in again[-1]["messageStatusDescription"]
 
 
 def _database(server: PigeonServer) -> sqlite3.Connection:

@@ -35,32 +35,49 @@ class Baresip:
         self.recordings = self.dir / "rec"
         self.recordings.mkdir()
         self.sip_port, self.ctrl_port = free_port(), free_port()
-        rtp = free_port()
         self.auto, self.manual = auto, manual
-        silence = self.dir / "silence.wav"
-        with wave.open(str(silence), "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(8000)
-            out.writeframes(b"\x00\x00" * 8000 * 600)
-        (self.dir / "config").write_text("\n".join([
-            "poll_method epoll", f"sip_listen 127.0.0.1:{self.sip_port}", "net_interface 127.0.0.1",
-            "audio_player aubridge,sink", f"audio_source aufile,{silence}", "audio_alert aubridge,alert",
-            "audio_srate 8000", "audio_channels 1", f"rtp_ports {rtp}-{rtp + 200}", f"module_path {MODULES}",
-            "module g711.so", "module aubridge.so", "module aufile.so", "module sndfile.so", "module ctrl_tcp.so",
-            "module_app account.so", "module_app menu.so", f"snd_path {self.recordings}",
-            f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}", ""]))
-        accounts = [f"<sip:{user}@127.0.0.1:{self.sip_port}>;regint=0;answermode={mode};audio_codecs=PCMU,PCMA"
-                    for mode, users in (("auto", auto), ("manual", manual)) for user in users]
-        (self.dir / "accounts").write_text("\n".join(accounts) + "\n")
-        (self.dir / "contacts").write_text("")
+        self._write_config()
         self.log_path = self.dir / "baresip.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.events: list[dict[str, Any]] = []
         self._events_lock = threading.Lock()
         self._control: socket.socket | None = None
 
-    def start(self, timeout: float = 15.0) -> Baresip:
+    def _write_config(self) -> None:
+        rtp = free_port()
+        silence = self.dir / "silence.wav"
+        if not silence.exists():
+            with wave.open(str(silence), "wb") as out:
+                out.setnchannels(1)
+                out.setsampwidth(2)
+                out.setframerate(8000)
+                out.writeframes(b"\x00\x00" * 8000 * 600)
+        (self.dir / "config").write_text("\n".join([
+            "poll_method epoll", f"sip_listen 127.0.0.1:{self.sip_port}", "net_interface 127.0.0.1",
+            "audio_player aubridge,sink", f"audio_source aufile,{silence}", "audio_alert aubridge,alert",
+            "audio_srate 8000", "audio_channels 1", f"rtp_ports {rtp}-{rtp + 40}", f"module_path {MODULES}",
+            "module g711.so", "module aubridge.so", "module aufile.so", "module sndfile.so", "module ctrl_tcp.so",
+            "module_app account.so", "module_app menu.so", f"snd_path {self.recordings}",
+            f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}", ""]))
+        accounts = [f"<sip:{user}@127.0.0.1:{self.sip_port}>;regint=0;answermode={mode};audio_codecs=PCMU,PCMA"
+                    for mode, users in (("auto", self.auto), ("manual", self.manual)) for user in users]
+        (self.dir / "accounts").write_text("\n".join(accounts) + "\n")
+        (self.dir / "contacts").write_text("")
+
+    def start(self, timeout: float = 15.0, tries: int = 5) -> Baresip:
+        """Start it; ports another process took meanwhile (baresip also binds TLS on the SIP port + 1) are
+        picked again."""
+        for attempt in range(tries):
+            try:
+                return self._start(timeout)
+            except RuntimeError:
+                if attempt == tries - 1:
+                    raise
+                self.sip_port, self.ctrl_port = free_port(), free_port()
+                self._write_config()
+        raise AssertionError("unreachable")
+
+    def _start(self, timeout: float) -> Baresip:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(["baresip", "-f", str(self.dir), "-v"], stdin=subprocess.DEVNULL,
                                         stdout=log, stderr=subprocess.STDOUT)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 from pigeon.carriers.sip.config import SipConfig, parse_config
@@ -14,10 +15,10 @@ __all__ = ["SipConfig", "connect", "parse_config"]
 
 
 def connect(config: SipConfig, context: Any) -> Any:
-    """The carrier's connector; its SIP transport is up when this returns (or it reports why not)."""
-    try:
-        from pigeon.carriers.sip.connector import SipConnector
-    except ImportError as error:
+    """The carrier's connector; its call processes are up when this returns (or it reports why not)."""
+    if importlib.util.find_spec("pjsua2") is None:
         raise RuntimeError(f"carrier {config.name}: type sip needs the optional SIP stack: "
-                           f"pip install 'pigeon[sip]' (pjsua2-python; {error})") from error
+                           f"pip install 'pigeon[sip]' (pjsua2-python)")
+    from pigeon.carriers.sip.connector import SipConnector
+
     return SipConnector(config, context)

@@ -1,4 +1,4 @@
-"""The process's SIP user agent: one PJSUA2 endpoint, driven by one thread that alone calls into it.
+"""A call process's SIP user agent: one PJSUA2 endpoint, driven by one thread that alone calls into it.
 
 PJSUA2 runs with no threads of its own for SIP (``threadCnt=0``, ``mainThreadOnly``): the ``pigeon-sip`` thread
 polls it every 10 ms (releasing the GIL meanwhile), runs the commands other threads hand it, and ticks each
@@ -25,22 +25,13 @@ log = logging.getLogger("pigeon.carriers.sip")
 T = TypeVar("T")
 
 POLL_MS = 10
-MAX_CALLS = 256
+MAX_CALLS = 4
+"""PJSUA_MAX_CALLS of the wheel's build (a larger maxCalls is cut to it): pigeon/carriers/sip/helper.py."""
 _PAYLOAD_TYPES = {"PCMU": "0", "PCMA": "8"}
 
 
 class Agent:
-    """The endpoint and its thread; ``Agent.shared()`` starts it on first use."""
-
-    _shared: Agent | None = None
-    _shared_lock = threading.Lock()
-
-    @classmethod
-    def shared(cls) -> Agent:
-        with cls._shared_lock:
-            if cls._shared is None or not cls._shared.alive:
-                cls._shared = Agent()
-            return cls._shared
+    """The endpoint and its thread (one a process: PJSUA is a singleton)."""
 
     def __init__(self) -> None:
         self._commands: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()

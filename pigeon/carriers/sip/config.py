@@ -14,7 +14,7 @@ from typing import Any
 TRANSPORTS = ("udp", "tcp", "tls")
 CODECS = ("PCMU", "PCMA")
 MAX_CALLS_PER_PROCESS = 100
-"""Calls one process holds at once over all its SIP carriers (two conference-bridge ports each, of 254)."""
+"""A carrier's calls at once in one dispatching process (25 call processes of 4)."""
 TEMPLATE_FIELDS = frozenset({"origination", "origination_digits", "destination", "destination_digits", "host",
                              "port"})
 _KEYS = {"name", "type", "host", "port", "transport", "username", "password", "realm", "caller_id", "from_domain",

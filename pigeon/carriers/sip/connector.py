@@ -1,5 +1,7 @@
 """The SIP connector: ``submit_many`` places calls, ``receipts`` reports their progress as AWS voice statuses.
 
+The calls themselves run in call processes (pigeon/carriers/sip/helper.py, up to 4 calls each: the PJSUA2
+build's limit), as many as ``max_concurrent_calls`` needs; this side keeps the policy and the bookkeeping.
 ``submit_many`` returns once each INVITE is out (INITIATED, with the SIP Call-ID), never for a call's duration.
 Beyond ``max_concurrent_calls`` it answers TransientCarrierError (retried a second later). Each attempt is
 written durably before its INVITE (pigeon/messaging/call_attempts.py): a message claimed again after a crash
@@ -9,19 +11,26 @@ started minute of the answered call; an unanswered call costs nothing) in ``extr
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from pigeon import cpu_affinity
 from pigeon.carriers.base import Ack, Outgoing, Receipt, SubmitResult, TransientCarrierError
 from pigeon.carriers.sip import audio
-from pigeon.carriers.sip.agent import Agent, describe
+from pigeon.carriers.sip.calls import SAFETY_SECONDS, CallRequest, billed_minutes
 from pigeon.carriers.sip.config import SipConfig
-from pigeon.carriers.sip.trunk import SAFETY_SECONDS, CallEvent, CallRequest, Trunk, billed_minutes
+from pigeon.carriers.sip.helper import CALLS_PER_PROCESS
 
 log = logging.getLogger("pigeon.carriers.sip")
 
@@ -30,8 +39,10 @@ BUSY_RETRY_SECONDS = 1.0
 RESTART_SECONDS = 30.0
 SWEEP_SECONDS = 5.0
 PRUNE_SECONDS = 3600.0
-CLOSE_WAIT_SECONDS = 2.0
+CLOSE_WAIT_SECONDS = 5.0
 DEADLINE_MARGIN_SECONDS = 60.0
+START_SECONDS = 20.0
+PLACE_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,60 @@ class _Placed:
     per_minute_micros: int
     fee_per_minute_micros: int
     audio_file: str
+
+
+class _CallProcess:
+    """One call process: its pipe, the calls it holds, the answers awaited from it."""
+
+    def __init__(self, config: SipConfig, index: int, on_line: Any) -> None:
+        port = config.local_port + index if config.local_port else 0
+        self.process = subprocess.Popen([sys.executable, "-m", "pigeon.carriers.sip.helper", config.name, str(index)],
+                                        stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True, bufsize=1)
+        cpu_affinity.unpin(self.process.pid)  # media work of its own, not on the requests' CPU
+        self.calls: set[str] = set()
+        self.pending: dict[str, Future[dict[str, Any]]] = {}
+        self.ready: Future[dict[str, Any]] = Future()
+        self.local = ""
+        self.lock = threading.Lock()
+        self._stdin: IO[str] = self.process.stdin  # type: ignore[assignment]
+        self.send({"config": {**asdict(config), "local_port": port}})
+        threading.Thread(target=self._read, args=(on_line,), name=f"pigeon-sip-{config.name}-{index}",
+                         daemon=True).start()
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None and not self._stdin.closed
+
+    def send(self, document: dict[str, Any]) -> None:
+        with self.lock:
+            self._stdin.write(json.dumps(document) + "\n")
+            self._stdin.flush()
+
+    def _read(self, on_line: Any) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            try:
+                document = json.loads(line)
+            except ValueError:
+                continue
+            op = document.get("op")
+            if op in ("ready", "error") and not self.ready.done():
+                self.ready.set_result(document)
+            elif op in ("placed", "refused"):
+                future = self.pending.pop(document["message_id"], None)
+                if future is not None and not future.done():
+                    future.set_result(document)
+            elif op == "event":
+                on_line(self, document)
+        on_line(self, None)  # the process ended
+
+    def stop(self) -> None:
+        try:
+            self.send({"op": "close"})
+            self._stdin.close()
+        except (OSError, ValueError):
+            pass
 
 
 class SipConnector:
@@ -55,47 +120,83 @@ class SipConnector:
         self._calls: dict[str, _Placed] = {}
         self.counters = {"CallsPlaced": 0, "Completed": 0, "Busy": 0, "NoAnswer": 0, "Failures": 0}
         self.last_error = ""
-        self.agent: Agent | None = None
-        self.trunk: Trunk | None = None
+        self.processes: list[_CallProcess | None] = [None] * math.ceil(config.max_concurrent_calls
+                                                                      / CALLS_PER_PROCESS)
         self._next_start = 0.0
         self._next_sweep = 0.0
         self._next_prune = 0.0
+        self._closed = False
         self._start()
 
+    # --- call processes ---------------------------------------------------------------------------------
+
     def _start(self) -> None:
-        try:
-            self.agent = Agent.shared()
-            agent = self.agent
-            self.trunk = agent.run(lambda: Trunk(agent, self.config, self._on_event))
-            agent.add_ticker(self.trunk.tick)
-            log.info("SIP carrier %s: %s to %s:%d from %s", self.name, self.config.transport, self.config.host,
-                     self.config.port, self.trunk.local)
-        except Exception as error:  # noqa: BLE001 - a carrier that cannot start refuses calls for now
-            self.trunk = None
-            self.last_error = describe(error)
+        """Start the call processes that are not running (all at once; each takes ~0.1 s to be ready)."""
+        started = []
+        for index, process in enumerate(self.processes):
+            if process is None or not process.alive:
+                self.processes[index] = _CallProcess(self.config, index, self._on_line)
+                started.append(self.processes[index])
+        for process in started:
+            assert process is not None
+            try:
+                answer = process.ready.result(START_SECONDS)
+            except FutureTimeout:
+                answer = {"op": "error", "error": "the call process did not start"}
+            if answer["op"] == "ready":
+                process.local = answer["local"]
+                log.info("SIP carrier %s: %s to %s:%d from %s", self.name, self.config.transport, self.config.host,
+                         self.config.port, process.local)
+            else:
+                self.last_error = answer["error"]
+                log.error("SIP carrier %s cannot start: %s", self.name, self.last_error)
+                process.stop()
+                self.processes[self.processes.index(process)] = None
+        if not self._ready_processes():
             self._next_start = time.monotonic() + RESTART_SECONDS
-            log.error("SIP carrier %s cannot start: %s", self.name, self.last_error)
+
+    def _ready_processes(self) -> list[_CallProcess]:
+        return [p for p in self.processes if p is not None and p.alive and p.local]
+
+    def _on_line(self, process: _CallProcess, document: dict[str, Any] | None) -> None:
+        """A call's step from a call process (its reader thread), or None when the process ended."""
+        if document is None:
+            with self._lock:
+                lost = list(process.calls)
+            for future in list(process.pending.values()):
+                future.set_result({"op": "refused", "error": "the call process ended"})
+            for message_id in lost:
+                if not self._closed:
+                    self._on_event({"message_id": message_id, "status": "FAILED", "is_final": True,
+                                    "description": "The call process ended during the call: its outcome is unknown",
+                                    "sip_status": "", "call_id": "", "duration_seconds": 0.0, "answered": False})
+            return
+        self._on_event(document)
 
     # --- submitting -------------------------------------------------------------------------------------
 
     def submit_many(self, outgoings: Sequence[Outgoing]) -> list[SubmitResult]:
-        if self.trunk is None and time.monotonic() >= self._next_start:
+        if len(self._ready_processes()) < len(self.processes) and time.monotonic() >= self._next_start:
+            self._next_start = time.monotonic() + RESTART_SECONDS
             self._start()
+        processes = self._ready_processes()
+        room = {id(p): CALLS_PER_PROCESS - len(p.calls) for p in processes}
         results: list[SubmitResult | None] = [None] * len(outgoings)
         now = self.clock()
         ready: list[tuple[int, Outgoing, CallRequest, _Placed]] = []
         for index, outgoing in enumerate(outgoings):
-            if self.trunk is None:
+            if not processes:
                 results[index] = TransientCarrierError(f"carrier {self.name}: the SIP stack is not ready: "
                                                        f"{self.last_error}", retry_after=RESTART_SECONDS)
-            elif len(self._calls) + len(ready) >= self.config.max_concurrent_calls:
+            elif (len(self._calls) + len(ready) >= self.config.max_concurrent_calls
+                  or sum(room.values()) <= len(ready)):
                 results[index] = TransientCarrierError(
                     f"carrier {self.name}: {self.config.max_concurrent_calls} calls in progress "
                     f"(max_concurrent_calls)", retry_after=BUSY_RETRY_SECONDS)
             else:
                 results[index] = self._prepare(index, outgoing, ready)
         if ready:
-            self._place(ready, results, now)
+            self._place(ready, results, now, processes, room)
         return results  # type: ignore[return-value]
 
     def _prepare(self, index: int, outgoing: Outgoing, ready: list[tuple[int, Outgoing, CallRequest, _Placed]]
@@ -118,7 +219,7 @@ class SipConnector:
                 + SAFETY_SECONDS + DEADLINE_MARGIN_SECONDS)
 
     def _place(self, ready: list[tuple[int, Outgoing, CallRequest, _Placed]], results: list[SubmitResult | None],
-               now: float) -> None:
+               now: float, processes: list[_CallProcess], room: dict[int, int]) -> None:
         try:
             again = self.attempts.begin(self.name, [(o.message_id, self._deadline(now, r)) for _, o, r, _ in ready],
                                         now) if self.attempts is not None else set()
@@ -128,7 +229,7 @@ class SipConnector:
                 results[index] = TransientCarrierError(f"carrier {self.name}: the attempt could not be recorded: "
                                                        f"{error!r}", retry_after=BUSY_RETRY_SECONDS)
             return
-        to_call = []
+        sent: list[tuple[int, CallRequest, _CallProcess, Future[dict[str, Any]]]] = []
         for index, outgoing, request, placed in ready:
             if outgoing.message_id in again:
                 results[index] = Ack(True, "", status="INITIATED", carrier=self.name)
@@ -137,44 +238,68 @@ class SipConnector:
                                    "so it is not placed again", extra={"payload": _unbilled(placed)},
                                    carrier=self.name))
                 continue
+            process = max(processes, key=lambda p: room[id(p)])
+            room[id(process)] -= 1
+            future: Future[dict[str, Any]] = Future()
             with self._lock:
                 self._calls[outgoing.message_id] = placed
-            to_call.append((index, request))
-        trunk, agent = self.trunk, self.agent
-        assert trunk is not None and agent is not None
-        outcomes = agent.run(lambda: [_try(trunk.place, request) for _, request in to_call])
-        for (index, request), (call_id, refusal) in zip(to_call, outcomes, strict=True):
-            if refusal is None:
+                process.calls.add(outgoing.message_id)
+            process.pending[outgoing.message_id] = future
+            try:
+                process.send({"op": "place", "message_id": request.message_id, "origination": request.origination,
+                              "destination": request.destination, "audio": str(request.audio),
+                              "audio_seconds": request.audio_seconds})
+            except (OSError, ValueError) as error:
+                future.set_result({"op": "refused", "error": f"the call process is gone: {error!r}"})
+            sent.append((index, request, process, future))
+        for index, request, process, future in sent:
+            try:
+                answer = future.result(PLACE_SECONDS)
+            except FutureTimeout:
+                answer = {"op": "placed", "call_id": ""}  # perhaps out: the process is stopped, the call ends
+                self._push(Receipt(request.message_id, "FAILED", True, "The call process did not answer",
+                                   extra={"payload": _unbilled(self._calls[request.message_id])}, carrier=self.name))
+                with self._lock:
+                    self._calls.pop(request.message_id, None)
+                    process.calls.discard(request.message_id)
+                process.stop()
+            if answer["op"] == "placed":
                 self.counters["CallsPlaced"] += 1
-                results[index] = Ack(True, call_id, status="INITIATED", carrier=self.name)
+                results[index] = Ack(True, answer["call_id"], status="INITIATED", carrier=self.name)
                 continue
             with self._lock:
                 self._calls.pop(request.message_id, None)
+                process.calls.discard(request.message_id)
             self.counters["Failures"] += 1
-            self.last_error = refusal
-            results[index] = Ack(False, status="FAILED", description=f"The call could not be placed: {refusal}",
+            self.last_error = answer["error"]
+            results[index] = Ack(False, status="FAILED", description=f"The call could not be placed: {answer['error']}",
                                  carrier=self.name, charged=False)
 
     # --- progress ---------------------------------------------------------------------------------------
 
-    def _on_event(self, event: CallEvent) -> None:
-        """A call's step, from the agent thread."""
+    def _on_event(self, event: dict[str, Any]) -> None:
+        message_id = event["message_id"]
         with self._lock:
-            placed = self._calls.get(event.message_id)
+            placed = self._calls.get(message_id)
             if placed is None:
                 return
-            changes: dict[str, Any] = {"SipCallId": event.call_id, "CallAudioFile": placed.audio_file}
-            if event.sip_status or event.is_final:
-                changes["SipStatus"] = event.sip_status or "no response"
-            if event.is_final:
-                del self._calls[event.message_id]
-                changes |= _billed(placed, event.duration_seconds, event.answered)
-                counter = {"COMPLETED": "Completed", "BUSY": "Busy", "NO_ANSWER": "NoAnswer"}.get(event.status,
-                                                                                                 "Failures")
+            changes: dict[str, Any] = {"SipCallId": event["call_id"], "CallAudioFile": placed.audio_file}
+            if event["sip_status"] or event["is_final"]:
+                changes["SipStatus"] = event["sip_status"] or "no response"
+            if event["is_final"]:
+                del self._calls[message_id]
+                for process in self.processes:
+                    if process is not None:
+                        process.calls.discard(message_id)
+                changes |= _billed(placed, event["duration_seconds"], event["answered"])
+                counter = {"COMPLETED": "Completed", "BUSY": "Busy", "NO_ANSWER": "NoAnswer"}.get(event["status"],
+                                                                                                  "Failures")
                 self.counters[counter] += 1
                 if counter == "Failures":
-                    self.last_error = event.description
-            self._receipts.append(Receipt(event.message_id, event.status, event.is_final, event.description,
+                    self.last_error = event["description"]
+            if not changes["SipCallId"]:
+                del changes["SipCallId"]
+            self._receipts.append(Receipt(message_id, event["status"], event["is_final"], event["description"],
                                           extra={"payload": changes}, carrier=self.name))
 
     def _push(self, receipt: Receipt) -> None:
@@ -215,34 +340,26 @@ class SipConnector:
         config = self.config
         with self._lock:
             active = len(self._calls)
-        return [{"Name": self.name, "Type": "sip", "State": "READY" if self.trunk is not None else "FAILED",
+        processes = self._ready_processes()
+        return [{"Name": self.name, "Type": "sip", "State": "READY" if processes else "FAILED",
                  "Host": f"{config.host}:{config.port}", "Transport": config.transport.upper(),
-                 "LocalAddress": self.trunk.local if self.trunk is not None else "",
+                 "LocalAddresses": [p.local for p in processes], "CallProcesses": len(processes),
                  "Codecs": list(config.codecs), "ActiveCalls": active,
                  "MaxConcurrentCalls": config.max_concurrent_calls, **self.counters, "LastError": self.last_error}]
 
     def close(self) -> None:
-        """Hang up every call in progress (CANCEL or BYE), wait briefly for them to end, close the transport."""
-        trunk, agent = self.trunk, self.agent
-        if trunk is None or agent is None:
-            return
-        self.trunk = None
-        try:
-            agent.run(trunk.close)
-            deadline = time.monotonic() + CLOSE_WAIT_SECONDS
-            while time.monotonic() < deadline and agent.run(lambda: trunk.active):
-                time.sleep(0.05)
-            agent.remove_ticker(trunk.tick)
-            agent.run(trunk.shut)
-        except Exception:  # noqa: BLE001 - shutting down anyway
-            log.exception("closing SIP carrier %s failed", self.name)
-
-
-def _try(place: Any, request: CallRequest) -> tuple[str, str | None]:
-    try:
-        return place(request), None
-    except Exception as error:  # noqa: BLE001 - the stack refused this INVITE; the others go on
-        return "", describe(error)
+        """Hang up every call in progress (CANCEL or BYE) and wait briefly for the call processes to end."""
+        self._closed = True
+        processes = [p for p in self.processes if p is not None]
+        for process in processes:
+            process.stop()
+        deadline = time.monotonic() + CLOSE_WAIT_SECONDS
+        for process in processes:
+            try:
+                process.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.process.kill()
+                process.process.wait()
 
 
 def _billed(placed: _Placed, seconds: float, answered: bool) -> dict[str, Any]:

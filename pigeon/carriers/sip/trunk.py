@@ -8,49 +8,25 @@ the message plays once; the call hangs up ``tail_seconds`` after it ends.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pjsua2 as pj
 
 from pigeon.carriers.sip import outcome
 from pigeon.carriers.sip.agent import Agent, describe, restrict_codecs
+from pigeon.carriers.sip.calls import SAFETY_SECONDS, CallEvent, CallRequest
 from pigeon.carriers.sip.config import SipConfig
 
 log = logging.getLogger("pigeon.carriers.sip")
 
 RESPONSE_TIMEOUT_SECONDS = 8.0
 """A trunk that sends no response at all (not even 100 Trying) this long after the INVITE is unreachable."""
-SAFETY_SECONDS = 30.0
-"""An answered call is hung up at the latest this long after its message should have ended."""
 FORGET_SECONDS = 60.0
 """A call still not disconnected this long after its hang-up is forgotten (its slot freed)."""
 _TRANSPORTS = {"udp": pj.PJSIP_TRANSPORT_UDP, "tcp": pj.PJSIP_TRANSPORT_TCP, "tls": pj.PJSIP_TRANSPORT_TLS}
-
-
-@dataclass(frozen=True)
-class CallRequest:
-    message_id: str
-    origination: str
-    destination: str
-    audio: Path
-    audio_seconds: float
-
-
-@dataclass(frozen=True)
-class CallEvent:
-    message_id: str
-    status: str
-    is_final: bool
-    description: str = ""
-    sip_status: str = ""
-    call_id: str = ""
-    duration_seconds: float = 0.0
-    answered: bool = False
 
 
 @dataclass
@@ -95,9 +71,9 @@ class Trunk:
     def __init__(self, agent: Agent, config: SipConfig, report: Callable[[CallEvent], None]) -> None:
         self.agent, self.config, self.report = agent, config, report
         self.calls: dict[str, _Call] = {}
-        self._accounts: dict[str, Any] = {}
         self.transport_id = self._transport()
         self.local = self._local_port()
+        self.account = self._account()
 
     # --- set-up ---------------------------------------------------------------------------------------
 
@@ -119,13 +95,11 @@ class Trunk:
         info = self.agent.endpoint.transportGetInfo(self.transport_id)
         return str(info.localName)
 
-    def _account(self, from_uri: str) -> Any:
-        account = self._accounts.get(from_uri)
-        if account is not None:
-            return account
+    def _account(self) -> Any:
+        """The trunk's one account (PJSUA holds at most 8 a process); each call sets its own From."""
         config = self.config
         settings = pj.AccountConfig()
-        settings.idUri = from_uri
+        settings.idUri = config.from_uri("pigeon", "")
         settings.regConfig.registrarUri = ""
         settings.regConfig.registerOnAdd = False
         settings.sipConfig.transportId = self.transport_id
@@ -145,7 +119,6 @@ class Trunk:
         settings.natConfig.contactRewriteUse = 0
         account = pj.Account()
         account.create(settings)
-        self._accounts[from_uri] = account
         return account
 
     # --- calls ----------------------------------------------------------------------------------------
@@ -153,10 +126,11 @@ class Trunk:
     def place(self, request: CallRequest) -> str:
         """Send the INVITE; returns the SIP Call-ID (pj.Error when the stack refuses to send it)."""
         config = self.config
-        account = self._account(config.from_uri(request.origination, request.destination))
         state = _State(request, time.monotonic())
-        call = _Call(self, account, state)
-        call.makeCall(config.target(request.origination, request.destination), pj.CallOpParam(True))
+        call = _Call(self, self.account, state)
+        operation = pj.CallOpParam(True)
+        operation.txOption.localUri = config.from_uri(request.origination, request.destination)
+        call.makeCall(config.target(request.origination, request.destination), operation)
         state.call_id = str(call.getInfo().callIdString)
         self.calls[request.message_id] = call
         return state.call_id
@@ -262,13 +236,8 @@ class Trunk:
     def shut(self) -> None:
         """Forget the calls and close the transport (after ``close`` and a short wait)."""
         self.calls.clear()
-        self._accounts.clear()
+        self.account = None
         try:
             self.agent.endpoint.transportClose(self.transport_id)
         except pj.Error:
             pass
-
-
-def billed_minutes(duration_seconds: float, answered: bool) -> int:
-    """Per started minute of the answered call (at least one); an unanswered call costs nothing."""
-    return max(1, math.ceil(duration_seconds / 60)) if answered else 0
