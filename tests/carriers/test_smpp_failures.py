@@ -250,6 +250,10 @@ def test_enquire_link_finds_a_frozen_smsc_and_shutdown_unbinds(tmp_path: Path):
         finally:
             smsc.process.send_signal(signal.SIGCONT)
         wait_bound(server, 1)
+        client = make_client(server, new_account_id())  # the link is live again: a message goes through
+        message_id = client.send_text_message(DestinationPhoneNumber=destination(), MessageBody="awake",
+                                              OriginationIdentity=gb_number(client))["MessageId"]
+        assert final(server, message_id, 30)["eventType"] == "TEXT_DELIVERED"
         server.stop()
         assert wait_for(lambda: smsc.binds() == [], 10, "the unbind at shutdown")
         assert "smpp unbound carrier=smsc-udh" in server.log_path.read_text()
