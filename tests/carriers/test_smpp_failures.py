@@ -286,3 +286,33 @@ def test_a_receipt_reaching_another_process_finds_its_message(database_factory, 
         first.stop()
         second.stop()
         smsc.stop()
+
+
+def test_a_pigeon_worker_delivers_over_smpp_and_the_api_process_shows_its_binds(database_factory, tmp_path: Path):
+    smsc = NodeSmsc().start()
+    database_url = database_factory("postgresql")
+    config = carriers_config(smsc)
+    config["carriers"] = config["carriers"][:1]
+    config["routes"] = []
+    config["dispatcher"] = False
+    server = start_server(tmp_path, database_url, config)
+    worker = subprocess.Popen([sys.executable, "-m", "pigeon", "worker", "--database-url", database_url,
+                               "--data-dir", str(tmp_path / "worker"), "--config", str(tmp_path / "pigeon.yaml")],
+                              stderr=(tmp_path / "worker.log").open("wb"))
+    try:
+        wait_bound(server, 1)  # the API process has no binds: these are the worker's, through the store
+        [entry] = connections(server)
+        assert entry["Process"] != "" and entry["Name"] == "smsc-udh"
+        client = make_client(server, new_account_id())
+        message_id = client.send_text_message(DestinationPhoneNumber=destination(), MessageBody="from a worker",
+                                              OriginationIdentity=gb_number(client))["MessageId"]
+        assert final(server, message_id)["eventType"] == "TEXT_DELIVERED"
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(20) == 0
+        assert connections(server) == []  # a stopped worker removes its state
+        assert "smpp unbound carrier=smsc-udh" in (tmp_path / "worker.log").read_text()
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        server.stop()
+        smsc.stop()
