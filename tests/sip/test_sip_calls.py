@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import time
@@ -29,6 +30,7 @@ from tests.support.server import PigeonServer
 
 ANSWERS, RINGS, RINGS_TOO, UNKNOWN = "+12065550101", "+12065550102", "+12065550103", "+12065550199"
 UNREACHABLE = "+13125550123"
+ANSWERS_OVER_TCP = "+14255550101"
 PROMPT = "Your verification code is 1 2 3 4 5 6. Goodbye."
 RING_TIMEOUT = 3
 
@@ -37,7 +39,8 @@ pytestmark = pytest.mark.skipif(not available(), reason="baresip is not installe
 
 @pytest.fixture(scope="module")
 def callee() -> Iterator[Baresip]:
-    peer = Baresip(auto=[ANSWERS.lstrip("+")], manual=[RINGS.lstrip("+"), RINGS_TOO.lstrip("+")]).start()
+    peer = Baresip(auto=[ANSWERS.lstrip("+"), ANSWERS_OVER_TCP.lstrip("+")],
+                   manual=[RINGS.lstrip("+"), RINGS_TOO.lstrip("+")]).start()
     yield peer
     peer.stop()
 
@@ -46,10 +49,12 @@ def carriers(callee: Baresip, **trunk: Any) -> str:
     common = {"type": "sip", "host": "127.0.0.1", "request_uri": "sip:{destination_digits}@{host}:{port}",
               "local_address": "127.0.0.1", "ring_timeout_seconds": RING_TIMEOUT, "tail_seconds": 0.3}
     return json.dumps([{**common, "name": "trunk", "port": callee.sip_port, "max_concurrent_calls": 2, **trunk},
-                       {**common, "name": "dead", "port": free_port()}])
+                       {**common, "name": "dead", "port": free_port()},
+                       {**common, "name": "tcp", "port": callee.sip_port, "transport": "tcp", "codecs": ["PCMA"]}])
 
 
-ROUTES = json.dumps([{"carrier": "dead", "destination_prefixes": ["+1312"]}, {"carrier": "trunk"}])
+ROUTES = json.dumps([{"carrier": "dead", "destination_prefixes": ["+1312"]},
+                     {"carrier": "tcp", "destination_prefixes": ["+1425"]}, {"carrier": "trunk"}])
 
 
 def sip_server(callee: Baresip, database_url: str | None = None, **env: str) -> PigeonServer:
@@ -106,23 +111,33 @@ def most_calls_at_once(callee: Baresip, since: int) -> int:
     return most
 
 
-def assert_plays_the_prompt(server: PigeonServer, callee: Baresip, origin: tuple[Any, str]) -> None:
+def assert_plays_the_prompt(server: PigeonServer, callee: Baresip, origin: tuple[Any, str],
+                            destination: str = ANSWERS, carrier: str = "trunk", law: bytes = b"\x07\x00") -> str:
+    """Call ``destination``, check the events, the inspection API and what baresip heard; the message id."""
     client, number = origin
     before = len(callee.recordings_received())
-    message_id = call(client, number, ANSWERS, Context={"call": "sip"})
+    message_id = call(client, number, destination, Context={"call": "sip"})
+    assert final_events(server, message_id, timeout=30)[0]["context"] == {"call": "sip"}
+    return assert_played(server, callee, message_id, before, carrier, law)
+
+
+def assert_played(server: PigeonServer, callee: Baresip, message_id: str, before: int, carrier: str = "trunk",
+                  law: bytes = b"\x07\x00", free: bool = False) -> str:
     records = final_events(server, message_id, timeout=30)
     assert statuses(records) in (["VOICE_INITIATED", "VOICE_RINGING", "VOICE_ANSWERED", "VOICE_COMPLETED"],
                                  ["VOICE_INITIATED", "VOICE_ANSWERED", "VOICE_COMPLETED"]), records
-    assert list(records[0]) == VOICE_RECORD_FIELDS
+    assert [field for field in VOICE_RECORD_FIELDS if field in records[0]] == list(records[0])
+    assert set(VOICE_RECORD_FIELDS) - set(records[0]) <= {"context"}
     completed = records[-1]
-    assert completed["isFinal"] and completed["context"] == {"call": "sip"}
+    assert completed["isFinal"] and completed.get("context", {"call": "sip"}) == {"call": "sip"}
     message = view(server, message_id)
-    assert (message["Status"], message["Carrier"], message["SipStatus"]) == ("DELIVERED", "trunk", "200 OK")
+    assert (message["Status"], message["Carrier"], message["SipStatus"]) == ("DELIVERED", carrier, "200 OK")
     assert message["SipCallId"]
     # the call lasts the message plus its tail, and is billed one started minute
     assert message["DurationSeconds"] + 0.2 < completed["callDurationSeconds"] < message["DurationSeconds"] + 2.0
     assert message["CallDurationSeconds"] == completed["callDurationSeconds"]
-    assert completed["totalMessagePrice"] == records[0]["totalMessagePrice"] > 0
+    assert completed["totalMessagePrice"] == records[0]["totalMessagePrice"]
+    assert (completed["totalMessagePrice"] == 0) is free
     # what baresip heard is the synthesized prompt
     deadline = time.monotonic() + 10
     while len(callee.recordings_received()) == before and time.monotonic() < deadline:
@@ -131,10 +146,12 @@ def assert_plays_the_prompt(server: PigeonServer, callee: Baresip, origin: tuple
     synthesized = server.data_dir / "messages" / message_id / "voice.wav"
     score, lag = best_correlation(synthesized, recording)
     assert score >= 0.9, (score, lag, recording)
-    # the inspection API serves the audio that was sent: 8 kHz G.711 (µ-law, the first codec)
+    # the inspection API serves the audio that was sent: 8 kHz G.711 in the first codec's law (7 µ-law, 6 A-law)
     sent = requests.get(f"{server.url}{message['CallAudioDownload']}", timeout=10)
-    assert (sent.status_code, sent.headers["content-type"], sent.content[20:22]) == (200, "audio/wav", b"\x07\x00")
+    assert (sent.status_code, sent.headers["content-type"], sent.content[20:22]) == (200, "audio/wav", law)
+    assert int.from_bytes(sent.content[24:28], "little") == 8000
     assert requests.get(f"{server.url}{message['AudioDownload']}", timeout=10).content[:4] == b"RIFF"
+    return message_id
 
 
 def test_call_plays_the_synthesized_prompt_and_completes(pigeon, callee, origin):
@@ -144,6 +161,43 @@ def test_call_plays_the_synthesized_prompt_and_completes(pigeon, callee, origin)
     assert entry["CallsPlaced"] >= 1 and entry["Completed"] >= 1
     bad = requests.get(f"{pigeon.url}/_pigeon/messages/x/audio", params={"version": "loud"}, timeout=10)
     assert (bad.status_code, bad.json()["__type"]) == (400, "ValidationException")
+
+
+def test_call_over_tcp_offering_pcma_only(pigeon, callee, origin):
+    assert_plays_the_prompt(pigeon, callee, origin, ANSWERS_OVER_TCP, "tcp", b"\x06\x00")
+    assert carrier_status(pigeon, "tcp", ActiveCalls=0)["Transport"] == "TCP"
+
+
+def test_voice_verification_code_is_a_real_call(pigeon, callee, origin):
+    client, number = origin
+    verified = client.create_verified_destination_number(DestinationPhoneNumber=ANSWERS)
+    before = len(callee.recordings_received())
+    message_id = client.send_destination_number_verification_code(
+        VerifiedDestinationNumberId=verified["VerifiedDestinationNumberId"], VerificationChannel="VOICE",
+        OriginationIdentity=number)["MessageId"]
+    assert_played(pigeon, callee, message_id, before, free=True)  # verification codes are free
+    code = "".join(re.findall(r"\d", view(pigeon, message_id)["MessageBody"])[:6])
+    answer = client.verify_destination_number(VerifiedDestinationNumberId=verified["VerifiedDestinationNumberId"],
+                                              VerificationCode=code)
+    assert answer["Status"] == "VERIFIED"
+
+
+def test_stopping_pigeon_hangs_up_its_calls(callee, tmp_path: Path):
+    server = PigeonServer(None, data_dir=tmp_path, env={"PIGEON_CARRIERS": carriers(callee, ring_timeout_seconds=60),
+                                                      "PIGEON_ROUTES": ROUTES}).start()
+    try:
+        client = make_client(server, new_account_id())
+        number = client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
+                                             NumberCapabilities=["SMS", "VOICE"], NumberType="TOLL_FREE")
+        mark = callee.mark()
+        call(client, number["PhoneNumberId"], RINGS)
+        callee.wait_event("CALL_INCOMING", mark)
+        stopped = time.monotonic()
+        server.stop()
+        callee.wait_event("CALL_CLOSED", mark, timeout=10)  # our CANCEL, not baresip giving up
+        assert time.monotonic() - stopped < 10
+    finally:
+        server.stop()
 
 
 def test_busy_callee_ends_voice_busy_uncharged(pigeon, callee, origin):

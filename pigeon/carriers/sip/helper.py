@@ -42,8 +42,10 @@ class _Output:
 
 
 def main() -> int:
-    out = _Output(sys.stdout)
-    sys.stdout = sys.stderr  # PJSUA's own console lines must not mix with the protocol
+    protocol = os.dup(1)  # the protocol keeps the pipe; PJSUA's console lines (C stdout) go to stderr
+    os.dup2(2, 1)
+    out = _Output(os.fdopen(protocol, "w", buffering=1))
+    sys.stdout = sys.stderr
     first = sys.stdin.readline()
     try:
         from pigeon.carriers.sip.agent import Agent, describe
