@@ -54,10 +54,12 @@ if [ "${1:-}" = "--test" ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
-  # SIP voice calls (tests/sip): baresip is the called party that records what it hears, sox renders the call
-  # audio (8 kHz G.711) and reads recordings, espeak-ng speaks the message.
+  # SIP voice calls (tests/sip): baresip is the called party that records what it hears, SIPp (sip-tester) a
+  # trunk asking for digest authentication, sox renders the call audio (8 kHz G.711) and reads recordings,
+  # espeak-ng speaks the message.
   sip_missing=()
   command -v baresip >/dev/null || sip_missing+=(baresip)
+  command -v sipp >/dev/null || sip_missing+=(sip-tester)
   command -v sox >/dev/null || sip_missing+=(sox libsox-fmt-all)
   command -v espeak-ng >/dev/null || sip_missing+=(espeak-ng)
   if [ ${#sip_missing[@]} -gt 0 ]; then
