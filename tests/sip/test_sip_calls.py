@@ -30,17 +30,43 @@ from tests.support.server import PigeonServer
 
 ANSWERS, RINGS, RINGS_TOO, UNKNOWN = "+12065550101", "+12065550102", "+12065550103", "+12065550199"
 UNREACHABLE = "+13125550123"
-ANSWERS_OVER_TCP = "+14255550101"
+ANSWERS_OVER_TCP, ANSWERS_OVER_TLS = "+14255550101", "+13605550101"
 PROMPT = "Your verification code is 1 2 3 4 5 6. Goodbye."
 RING_TIMEOUT = 3
 
 pytestmark = pytest.mark.skipif(not available(), reason="baresip is not installed (scripts/setup.sh --test)")
 
 
+def self_signed(directory: Path) -> Path:
+    """A PEM file with a new key and a self-signed certificate for 127.0.0.1 (baresip's TLS listener)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=2))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                  critical=False)
+                   .sign(key, hashes.SHA256()))
+    path = directory / "baresip.pem"
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                       serialization.NoEncryption()) + certificate.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
 @pytest.fixture(scope="module")
-def callee() -> Iterator[Baresip]:
-    peer = Baresip(auto=[ANSWERS.lstrip("+"), ANSWERS_OVER_TCP.lstrip("+")],
-                   manual=[RINGS.lstrip("+"), RINGS_TOO.lstrip("+")]).start()
+def callee(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Baresip]:
+    peer = Baresip(auto=[ANSWERS.lstrip("+"), ANSWERS_OVER_TCP.lstrip("+"), ANSWERS_OVER_TLS.lstrip("+")],
+                   manual=[RINGS.lstrip("+"), RINGS_TOO.lstrip("+")],
+                   certificate=self_signed(tmp_path_factory.mktemp("tls"))).start()
     yield peer
     peer.stop()
 
@@ -50,11 +76,14 @@ def carriers(callee: Baresip, **trunk: Any) -> str:
               "local_address": "127.0.0.1", "ring_timeout_seconds": RING_TIMEOUT, "tail_seconds": 0.3}
     return json.dumps([{**common, "name": "trunk", "port": callee.sip_port, "max_concurrent_calls": 2, **trunk},
                        {**common, "name": "dead", "port": free_port()},
-                       {**common, "name": "tcp", "port": callee.sip_port, "transport": "tcp", "codecs": ["PCMA"]}])
+                       {**common, "name": "tcp", "port": callee.sip_port, "transport": "tcp", "codecs": ["PCMA"]},
+                       {**common, "name": "tls", "port": callee.sip_port + 1, "transport": "tls",
+                        "tls_verify_server": False}])
 
 
 ROUTES = json.dumps([{"carrier": "dead", "destination_prefixes": ["+1312"]},
-                     {"carrier": "tcp", "destination_prefixes": ["+1425"]}, {"carrier": "trunk"}])
+                     {"carrier": "tcp", "destination_prefixes": ["+1425"]},
+                     {"carrier": "tls", "destination_prefixes": ["+1360"]}, {"carrier": "trunk"}])
 
 
 def sip_server(callee: Baresip, database_url: str | None = None, **env: str) -> PigeonServer:
@@ -166,6 +195,10 @@ def test_call_plays_the_synthesized_prompt_and_completes(pigeon, callee, origin)
 def test_call_over_tcp_offering_pcma_only(pigeon, callee, origin):
     assert_plays_the_prompt(pigeon, callee, origin, ANSWERS_OVER_TCP, "tcp", b"\x06\x00")
     assert carrier_status(pigeon, "tcp", ActiveCalls=0)["Transport"] == "TCP"
+
+
+def test_call_over_tls(pigeon, callee, origin):
+    assert_plays_the_prompt(pigeon, callee, origin, ANSWERS_OVER_TLS, "tls")
 
 
 def test_voice_verification_code_is_a_real_call(pigeon, callee, origin):

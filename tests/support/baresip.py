@@ -30,7 +30,9 @@ def available() -> bool:
 
 
 class Baresip:
-    def __init__(self, auto: list[str], manual: list[str]) -> None:
+    def __init__(self, auto: list[str], manual: list[str], certificate: Path | None = None) -> None:
+        self.certificate = certificate
+        """A PEM file holding key and certificate: baresip then also takes SIP over TLS on ``sip_port + 1``."""
         self.dir = Path(tempfile.mkdtemp(prefix="pigeon-baresip-"))
         self.recordings = self.dir / "rec"
         self.recordings.mkdir()
@@ -58,7 +60,8 @@ class Baresip:
             "audio_srate 8000", "audio_channels 1", f"rtp_ports {rtp}-{rtp + 40}", f"module_path {MODULES}",
             "module g711.so", "module aubridge.so", "module aufile.so", "module sndfile.so", "module ctrl_tcp.so",
             "module_app account.so", "module_app menu.so", f"snd_path {self.recordings}",
-            f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}", ""]))
+            f"ctrl_tcp_listen 127.0.0.1:{self.ctrl_port}",
+            f"sip_certificate {self.certificate}" if self.certificate else "", ""]))
         accounts = [f"<sip:{user}@127.0.0.1:{self.sip_port}>;regint=0;answermode={mode};audio_codecs=PCMU,PCMA"
                     for mode, users in (("auto", self.auto), ("manual", self.manual)) for user in users]
         (self.dir / "accounts").write_text("\n".join(accounts) + "\n")

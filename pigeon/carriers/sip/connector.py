@@ -252,9 +252,10 @@ class SipConnector:
             except (OSError, ValueError) as error:
                 future.set_result({"op": "refused", "error": f"the call process is gone: {error!r}"})
             sent.append((index, request, process, future))
+        answered_by = time.monotonic() + PLACE_SECONDS
         for index, request, process, future in sent:
             try:
-                answer = future.result(PLACE_SECONDS)
+                answer = future.result(max(0.0, answered_by - time.monotonic()))
             except FutureTimeout:
                 answer = {"op": "placed", "call_id": ""}  # perhaps out: the process is stopped, the call ends
                 self._push(Receipt(request.message_id, "FAILED", True, "The call process did not answer",

@@ -171,8 +171,12 @@ class Trunk:
         for media in info.media:
             if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE:
                 player = pj.AudioMediaPlayer()
-                player.createPlayer(str(state.request.audio), pj.PJMEDIA_FILE_NO_LOOP)
-                player.startTransmit(call.getAudioMedia(media.index))
+                try:
+                    player.createPlayer(str(state.request.audio), pj.PJMEDIA_FILE_NO_LOOP)
+                    player.startTransmit(call.getAudioMedia(media.index))
+                except pj.Error as error:  # never raise into PJSUA's callback
+                    self._give_up(call, "FAILED", f"The message could not be played: {describe(error)}")
+                    return
                 state.player = player
                 state.media_at = time.monotonic()
                 return
