@@ -43,6 +43,11 @@ class CallAttempts:
             inserted = {row.message_id for row in tx.execute(_INSERT[tx.dialect.name], rows)}
         return {message_id for message_id, _ in attempts} - inserted
 
+    def forget(self, message_ids: Sequence[str]) -> None:
+        """Drop the attempts of calls known never to have been placed (no INVITE went out)."""
+        with self.store.transaction(write=True) as tx:
+            tx.execute(call_attempts.delete().where(_A.message_id.in_(list(message_ids))))
+
     def overdue(self, carrier: str, now: float, exclude: Collection[str], limit: int = 200) -> list[str]:
         """Messages of ``carrier``'s calls still SUBMITTED after their deadline (their process is gone)."""
         query = (sa.select(_A.message_id).join(messages, messages.c.message_id == _A.message_id)

@@ -164,7 +164,8 @@ class SipConnector:
             with self._lock:
                 lost = list(process.calls)
             for future in list(process.pending.values()):
-                future.set_result({"op": "refused", "error": "the call process ended"})
+                if not future.done():
+                    future.set_result({"op": "refused", "error": "the call process ended"})
             for message_id in lost:
                 if not self._closed:
                     self._on_event({"message_id": message_id, "status": "FAILED", "is_final": True,
@@ -253,6 +254,7 @@ class SipConnector:
                 future.set_result({"op": "refused", "error": f"the call process is gone: {error!r}"})
             sent.append((index, request, process, future))
         answered_by = time.monotonic() + PLACE_SECONDS
+        unplaced: list[str] = []
         for index, request, process, future in sent:
             try:
                 answer = future.result(max(0.0, answered_by - time.monotonic()))
@@ -271,10 +273,20 @@ class SipConnector:
             with self._lock:
                 self._calls.pop(request.message_id, None)
                 process.calls.discard(request.message_id)
+            if answer.get("busy"):  # known never placed: offered again shortly, as a new attempt
+                unplaced.append(request.message_id)
+                results[index] = TransientCarrierError(f"carrier {self.name}: {answer['error']}",
+                                                       retry_after=BUSY_RETRY_SECONDS)
+                continue
             self.counters["Failures"] += 1
             self.last_error = answer["error"]
             results[index] = Ack(False, status="FAILED", description=f"The call could not be placed: {answer['error']}",
                                  carrier=self.name, charged=False)
+        if unplaced and self.attempts is not None:
+            try:
+                self.attempts.forget(unplaced)
+            except Exception:  # noqa: BLE001 - then they end VOICE_FAILED when offered again: never twice
+                log.exception("carrier %s: forgetting %d attempts never placed failed", self.name, len(unplaced))
 
     # --- progress ---------------------------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ array size), so the connector spreads a carrier's calls over as many of these pr
 - in: ``{"config": {...}}`` first (the SipConfig fields), then ``{"op": "place", "message_id", "origination",
   "destination", "audio", "audio_seconds"}`` and finally ``{"op": "close"}``;
 - out: ``{"op": "ready", "local"}`` (or ``{"op": "error", "error"}``), ``{"op": "placed", "message_id",
-  "call_id"}`` or ``{"op": "refused", "message_id", "error"}`` per place, and ``{"op": "event", ...}`` (a
+  "call_id"}`` or ``{"op": "refused", "message_id", "error", "busy"?}`` per place (``busy``: no INVITE was sent,
+  all its call slots are held), and ``{"op": "event", ...}`` (a
   ``CallEvent``) for each step of each call.
 
 When stdin ends (the parent closed it or died) every call is hung up and the process exits. Its arguments (the
@@ -70,6 +71,10 @@ def main() -> int:
             continue
         request = CallRequest(command["message_id"], command["origination"], command["destination"],
                               Path(command["audio"]), float(command["audio_seconds"]))
+        if agent.run(lambda: trunk.active) >= CALLS_PER_PROCESS:  # a call given up on still holds its slot
+            out.send({"op": "refused", "message_id": request.message_id, "busy": True,
+                      "error": f"{CALLS_PER_PROCESS} calls still in this call process"})
+            continue
         try:
             call_id = agent.run(partial(trunk.place, request))
         except Exception as error:  # noqa: BLE001 - this INVITE was refused; the others go on
