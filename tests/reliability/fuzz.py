@@ -20,7 +20,7 @@ import botocore.session
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 
 TARGET_PREFIX = "PinpointSMSVoiceV2"
-AWKWARD_STRINGS = ["", " ", "\u0000", "\ud800", "😀" * 300, "‮RTL", "../../etc/passwd", "%s%n%x", "' OR 1=1 --",
+AWKWARD_STRINGS = ["", " ", "\u0000", "\ud800", "😀" * 300, "\u202eRTL", "../../etc/passwd", "%s%n%x", "' OR 1=1 --",
                    "<script>alert(1)</script>", "\n\r\t", "a" * 5000, "ÿ" * 70, "+1" + "9" * 30, "arn:aws:sms-voice:::",
                    "${jndi:ldap://x}", "NaN", "null", "0" * 64]
 AWKWARD_NUMBERS: list[Any] = [-1, 0, 2**63, -(2**63) - 1, 1e308, -1e308, 3.5, "12", True, None]
