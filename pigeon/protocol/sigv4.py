@@ -28,6 +28,7 @@ from pigeon.errors import (
     MissingAuthenticationToken,
     RequestExpired,
 )
+from pigeon.protocol.model import service_model
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 MAX_SKEW_SECONDS = 15 * 60
@@ -200,6 +201,10 @@ def expected_signature(request: WireRequest, signed: SignedRequest, secret_key: 
     return helper.signature(string_to_sign, _Context())
 
 
+SIGNING_NAME = service_model().signing_name
+"""The service's SigV4 signing name, ``sms-voice`` (botocore's model: ``signingName``)."""
+
+
 def verify(request: WireRequest, signed: SignedRequest | None, secrets: Mapping[str, str], now: float) -> None:
     """Strict verification: a known key, a fresh date and a matching signature, or AWS's error."""
     if signed is None:
@@ -223,6 +228,8 @@ def verify(request: WireRequest, signed: SignedRequest | None, secrets: Mapping[
         raise RequestExpired(
             f"Signature expired: {signed.amz_date} is now earlier or later than the server time by more than 15 minutes."
         )
+    if signed.service != SIGNING_NAME:  # a signature made for another service is not one for this one
+        raise InvalidSignature(f"Credential should be scoped to correct service: '{SIGNING_NAME}'.")
     if "host" not in signed.signed_headers:
         raise IncompleteSignature("The host header must be signed.")
     if "x-amz-target" not in signed.signed_headers and request.header("x-amz-target") is not None:

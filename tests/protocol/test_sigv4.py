@@ -202,3 +202,48 @@ def test_non_ascii_presigned_signature_is_signature_does_not_match(strict_server
     url = re.sub(r"X-Amz-Signature=[0-9a-f]+", "X-Amz-Signature=%C3%A9", request.url)
     response = requests.post(url, headers=dict(request.headers.items()), timeout=10)
     assert (response.status_code, response.json()["__type"]) == (403, "SignatureDoesNotMatch")
+
+
+def _forged(server: PigeonServer, service: str = "sms-voice", region: str = "us-east-1") -> AWSRequest:
+    request = AWSRequest(method="POST", url=server.url + "/", data=b"{}", headers={
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "PinpointSMSVoiceV2.DescribeAccountAttributes"})
+    SigV4Auth(Credentials(KEY, SECRET), service, region).add_auth(request)
+    return request
+
+
+@pytest.mark.parametrize("service", ["sns", "sms", "execute-api"])
+def test_a_signature_for_another_service_is_refused(strict_server, service):
+    response = send(_forged(strict_server, service=service))
+    assert response.status_code in (400, 403)
+    assert response.json()["__type"] in ("SignatureDoesNotMatch", "IncompleteSignature", "InvalidSignatureException")
+
+
+def test_a_signature_moved_to_another_region_is_refused(strict_server):
+    request = _forged(strict_server, region="eu-west-1")
+    authorization = request.headers["Authorization"].replace("/eu-west-1/", "/us-east-1/")
+    response = requests.post(request.url, data=request.body, timeout=10,
+                             headers={**dict(request.headers.items()), "Authorization": authorization})
+    assert (response.status_code, response.json()["__type"]) == (403, "SignatureDoesNotMatch")
+
+
+def test_a_signed_header_changed_after_signing_is_refused(strict_server):
+    request = _forged(strict_server)
+    headers = {**dict(request.headers.items()), "X-Amz-Target": "PinpointSMSVoiceV2.DeleteConfigurationSet"}
+    response = requests.post(request.url, data=b'{"ConfigurationSetName": "strict"}', headers=headers, timeout=10)
+    assert (response.status_code, response.json()["__type"]) == (403, "SignatureDoesNotMatch")
+
+
+def test_a_query_added_after_signing_is_refused(strict_server):
+    request = _forged(strict_server)
+    response = requests.post(request.url + "?Action=anything", data=request.body,
+                             headers=dict(request.headers.items()), timeout=10)
+    assert (response.status_code, response.json()["__type"]) == (403, "SignatureDoesNotMatch")
+
+
+def test_a_replay_is_accepted_only_within_the_15_minutes_then_expired(strict_server, monkeypatch):
+    """SigV4 has no nonce: AWS accepts a replayed request while it is fresh; after 15 minutes it is expired."""
+    request = signed_request(strict_server, {})
+    assert [send(request).status_code for _ in range(2)] == [200, 200]
+    stale = datetime.datetime.now(datetime.UTC).replace(tzinfo=None) - datetime.timedelta(minutes=15, seconds=30)
+    replay = signed_request(strict_server, {}, when=stale, monkeypatch=monkeypatch)
+    assert send(replay).json()["__type"] == "RequestExpired"
