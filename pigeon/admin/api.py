@@ -80,6 +80,17 @@ def build_admin(runtime: Runtime) -> Starlette:
         except ServiceError as err:
             return error(err)
 
+    async def review_rcs_country(request: Request) -> Response:
+        """An operator's decision on an RCS agent's launch in one country (see service/rcs_agents.py)."""
+        from pigeon.service.rcs_agents import review_country
+
+        try:
+            document = await read_document(request)
+            return json(review_country(runtime, request.path_params["agent_id"], request.path_params["iso"],
+                                       document))
+        except ServiceError as err:
+            return error(err)
+
     async def connections(_: Request) -> Response:
         """Carrier connections of every process (pigeon/messaging/connection_status.py), the simulator first."""
         from pigeon.messaging import connection_status
@@ -90,6 +101,7 @@ def build_admin(runtime: Runtime) -> Starlette:
         Route("/_pigeon/health", health, methods=["GET"]),
         Route("/_pigeon/connections", connections, methods=["GET"]),
         Route("/_pigeon/registrations/{registration_id:path}/review", review_registration, methods=["POST"]),
+        Route("/_pigeon/rcs-agents/{agent_id:path}/countries/{iso}/review", review_rcs_country, methods=["POST"]),
         Route("/_pigeon/accounts/{account_id}", put_account, methods=["PUT"]),
         Route("/_pigeon/accounts/{account_id}", get_account, methods=["GET"]),
         Route("/_pigeon/clock", clock, methods=["GET", "POST"]),
