@@ -40,11 +40,11 @@ def test_missing_target_answers_unknown_operation(server):
 
 
 def test_operation_not_implemented_names_it(server):
-    response = post(server, TARGET + "CreateRcsAgent", json.dumps({"DeletionProtectionEnabled": False}))
+    response = post(server, TARGET + "DescribeNotifyTemplates", "{}")
     assert response.status_code == 501
     body = response.json()
     assert body["__type"] == "NotImplementedException"
-    assert "CreateRcsAgent" in body["message"]
+    assert "DescribeNotifyTemplates" in body["message"]
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b"\xff\xfe", b'"text"'])
