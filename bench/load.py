@@ -42,24 +42,23 @@ def client_loop(server: PigeonServer, stop: threading.Event, tally: Counter[str]
     number = client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
                                          NumberCapabilities=["SMS", "VOICE"], NumberType="SIMULATOR")["PhoneNumberId"]
     rng = random.Random()
+    operations = [
+        lambda n: client.send_text_message(DestinationPhoneNumber=US_SUCCESS, MessageBody=f"load {n}",
+                                           OriginationIdentity=number),
+        lambda n: client.create_configuration_set(ConfigurationSetName=f"set-{n}"),
+        lambda n: client.describe_configuration_sets(),
+        lambda n: client.delete_configuration_set(ConfigurationSetName=f"set-{n - 1}"),
+        lambda n: client.put_opted_out_number(OptOutListName="Default", OptedOutNumber=f"+1206555{n % 10000:04d}"),
+        lambda n: client.describe_opted_out_numbers(OptOutListName="Default"),
+        lambda n: client.describe_phone_numbers(PhoneNumberIds=[number]),
+        lambda n: client.describe_account_limits(),
+        lambda n: client.describe_pools(PoolIds=["pool-doesnotexist"]),
+    ]
     n = 0
     while not stop.is_set():
         n += 1
-        name = f"set-{n}"
-        operations = [
-            lambda: client.send_text_message(DestinationPhoneNumber=US_SUCCESS, MessageBody=f"load {n}",
-                                             OriginationIdentity=number),
-            lambda: client.create_configuration_set(ConfigurationSetName=name),
-            lambda: client.describe_configuration_sets(),
-            lambda: client.delete_configuration_set(ConfigurationSetName=f"set-{n - 1}"),
-            lambda: client.put_opted_out_number(OptOutListName="Default", OptedOutNumber=f"+1206555{n % 10000:04d}"),
-            lambda: client.describe_opted_out_numbers(OptOutListName="Default"),
-            lambda: client.describe_phone_numbers(PhoneNumberIds=[number]),
-            lambda: client.describe_account_limits(),
-            lambda: client.describe_pools(PoolIds=["pool-doesnotexist"]),
-        ]
         try:
-            rng.choice(operations)()
+            rng.choice(operations)(n)
             kind = "ok"
         except ClientError as error:
             status = error.response["ResponseMetadata"]["HTTPStatusCode"]

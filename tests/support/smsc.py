@@ -51,6 +51,8 @@ class NodeSmsc:
                  log_dir: Path | None = None) -> None:
         self.port = free_port()
         self.control_port = free_port()
+        while self.control_port == self.port:  # free_port can hand out the same port twice in a row
+            self.control_port = free_port()
         self.env = {"SMSC_DLR_DELAY_MS": str(dlr_delay_ms), "SMSC_RECEIPTS": receipts} | (env or {})
         if system_id is not None:
             self.env["SMSC_SYSTEM_ID"] = system_id
