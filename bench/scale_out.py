@@ -148,7 +148,8 @@ def _run(deployment: Deployment, seconds: int, connections: int, postgres: Throw
     rates = [float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)) for out in outputs]  # type: ignore[union-attr]
     non_2xx = sum(int(m.group(1)) for out in outputs for m in re.finditer(r"Non-2xx or 3xx responses: (\d+)", out))
     accepted, finals = deployment.counts()
-    while finals < accepted and time.monotonic() - started < seconds + 60:
+    # != rather than <: a request still in flight when wrk stopped may commit between the two counts
+    while finals != accepted and time.monotonic() - started < seconds + 60:
         time.sleep(0.2)
         accepted, finals = deployment.counts()
     return {"sends_per_second": round(sum(rates)), "per_port": [round(r) for r in rates],
