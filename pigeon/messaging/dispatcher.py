@@ -156,10 +156,21 @@ class Dispatcher:
         """One cycle; returns how many messages it took (handed over, or claimed from the store)."""
         now = self.clock.now()
         claimed = self._take_handed()
-        if len(claimed) < self.config.batch_size and (not claimed or time.monotonic() >= self._next_poll):
-            self._next_poll = time.monotonic() + self.config.idle_seconds
-            claimed += outbox.claim(self.store, self.worker, now, self.config.lease_seconds,
-                                    self.config.batch_size - len(claimed))
+        try:
+            if len(claimed) < self.config.batch_size and (not claimed or time.monotonic() >= self._next_poll):
+                self._next_poll = time.monotonic() + self.config.idle_seconds
+                claimed += outbox.claim(self.store, self.worker, now, self.config.lease_seconds,
+                                        self.config.batch_size - len(claimed))
+            self._cycle(claimed, now)
+        except Exception:
+            # their leases are still ours: taken again next cycle instead of after the lease (a lost database
+            # connection cost every message of the failed cycle its whole lease)
+            self._handed.extendleft(reversed(claimed))
+            raise
+        self._share_connection_status()
+        return len(claimed)
+
+    def _cycle(self, claimed: list[Message], now: float) -> None:
         decided = self._decide_all(claimed, now)
         receipts = self._pending_receipts(now) + self.connector.receipts()
         if now >= self._next_sweep:
@@ -172,8 +183,6 @@ class Dispatcher:
                 sweep(self.store, now)
         if decided or receipts:
             self._publish(self._write(decided, receipts, now))
-        self._share_connection_status()
-        return len(claimed)
 
     def _share_connection_status(self) -> None:
         """Every few seconds, this process's carrier connections into the store (GET /_pigeon/connections)."""
