@@ -68,3 +68,48 @@ def test_kill_during_forwarding_loses_no_inbound_message(backend, database_facto
         assert set(accepted) - set(SlowReceiver.seen) == set()
     finally:
         server.stop()
+
+
+def test_kill_during_event_destination_delivery_loses_no_record(database_factory, tmp_path: Path):
+    """An SNS event destination (a real moto_server) subscribed by an SQS queue: every accepted message's
+    TEXT_DELIVERED record arrives after kill -9 and a restart (at least once)."""
+    from tests.support.moto import MotoServer
+
+    moto = MotoServer().start()
+    try:
+        sns, sqs = moto.client("sns"), moto.client("sqs")
+        topic = sns.create_topic(Name="crash-events")["TopicArn"]
+        queue_url = sqs.create_queue(QueueName="crash-events")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+        config = tmp_path / "pigeon.yaml"
+        config.write_text(yaml.safe_dump({"aws_endpoint_url": moto.url, "aws_access_key_id": "testing",
+                                          "aws_secret_access_key": "testing", "mps": {"SIMULATOR": 10000}}))
+        server = PigeonServer(database_factory("sqlite"), ["--config", str(config)], data_dir=tmp_path / "data").start()
+        try:
+            client = make_client(server, new_account_id())
+            client.create_configuration_set(ConfigurationSetName="tracked")
+            client.create_event_destination(ConfigurationSetName="tracked", EventDestinationName="sns",
+                                            MatchingEventTypes=["TEXT_DELIVERED"], SnsDestination={"TopicArn": topic})
+            origination = client.request_phone_number(IsoCountryCode="US", MessageType="TRANSACTIONAL",
+                                                      NumberCapabilities=["SMS"], NumberType="SIMULATOR")["PhoneNumberId"]
+            accepted = [client.send_text_message(DestinationPhoneNumber="+14254147755", MessageBody=f"tracked {n}",
+                                                 OriginationIdentity=origination,
+                                                 ConfigurationSetName="tracked")["MessageId"] for n in range(150)]
+            pending = requests.get(server.url + "/_pigeon/deliveries", params={"status": "PENDING"}, timeout=10)
+            server.stop(kill=True)
+            server.start()
+            server.advance_clock(61)  # the dead process's delivery claims: their lease runs out
+            arrived: set[str] = set()
+            deadline = time.monotonic() + 60
+            while set(accepted) - arrived and time.monotonic() < deadline:
+                for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10,
+                                                   WaitTimeSeconds=1).get("Messages", []):
+                    arrived.add(json.loads(message["Body"])["messageId"])
+                    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+            assert set(accepted) - arrived == set()
+            assert len(pending.json()["Deliveries"]) > 0  # the kill left records to deliver (81-149 in trials)
+        finally:
+            server.stop()
+    finally:
+        moto.stop()
