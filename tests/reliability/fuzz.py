@@ -178,7 +178,7 @@ def wire_cases(rng: random.Random, account: str) -> list[Case]:
         Case("Nope", b"{}", {**h, "X-Amz-Target": "Other.Service"}, "wire:other-service"),
         Case(operation, b"{}", {**h, "Authorization": "garbage"}, "wire:bad-authorization"),
         Case(operation, b"{}", {**h, "Authorization": "AWS4-HMAC-SHA256 Credential=/x"}, "wire:short-credential"),
-        Case(operation, b'{"x": "' + b"a" * (5 * 1024 * 1024) + b'"}', h, "wire:5MiB"),
+        Case(operation, b'{"x": "' + b"a" * (12 * 1024 * 1024) + b'"}', h, "wire:12MiB"),
     ]
 
 
