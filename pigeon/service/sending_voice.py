@@ -56,7 +56,7 @@ def send_voice_message(ctx: Context, params: Params) -> Result:
     configuration_set = sending.configuration_set_of(ctx, params.get("ConfigurationSetName"))
     origin = origination.choose(ctx, params["OriginationIdentity"], destination, None, "VOICE")
     sending.check_destination_allowed(ctx, origin, destination)
-    sandbox = _check_sandbox_calls(ctx, destination)
+    sandbox = check_sandbox_calls(ctx, destination)
     protect = channel_protect.protect_or_refuse(ctx, params, "VOICE", destination)
     return {"MessageId": accept_voice(ctx, params, origin, destination, configuration_set, text_type, protect,
                                       SANDBOX_MAX_SECONDS if sandbox else None)}
@@ -96,7 +96,7 @@ def accept_voice(ctx: Context, params: Params, origin: Origin, destination: Dest
     return message_id
 
 
-def _check_sandbox_calls(ctx: Context, destination: Destination) -> bool:
+def check_sandbox_calls(ctx: Context, destination: Destination) -> bool:
     """Voice sandbox: 20 calls a day, at most 5 to one recipient in 24 hours, at most 5 a minute (simulator
     numbers included; a sixth call within the minute answers ThrottlingException).
     Returns whether the account is in the sandbox."""
