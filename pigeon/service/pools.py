@@ -126,13 +126,17 @@ def update_pool(ctx: Context, params: Params) -> Result:
 
 @operation("DeletePool")
 def delete_pool(ctx: Context, params: Params) -> Result:
-    """Delete a pool (not with deletion protection): its origination identities are disassociated and its
-    keywords deleted."""
+    """Delete a pool (not with deletion protection, nor while a Notify configuration sends from it): its
+    origination identities are disassociated and its keywords deleted."""
     pool = find(ctx, params["PoolId"], for_update=True)
     if pool.data.get("DeletionProtectionEnabled"):
         raise Conflict("DELETION_PROTECTION_ENABLED", RESOURCE_TYPE, pool.resource_id)
     if pool.data["Status"] != "ACTIVE":
         raise Conflict("RESOURCE_NOT_ACTIVE", RESOURCE_TYPE, pool.resource_id)
+    from pigeon.service import notify_configurations  # it builds on this module
+
+    if notify_configurations.using_pool(ctx, pool.resource_id):
+        raise Conflict("POOL_ASSOCIATED_TO_NOTIFY_CONFIGURATION", RESOURCE_TYPE, pool.resource_id)
     for member in identities.members(ctx, pool.resource_id):
         identities.leave(ctx, pool.resource_id, member)
     resources.delete_children(ctx.tx, ctx.scope, pool.resource_id, KEYWORD)

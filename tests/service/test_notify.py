@@ -176,3 +176,14 @@ def test_through_the_aws_cli(aws_cli):
     assert sent["ResolvedMessageBody"].startswith("CliCo: your verification code is 555111")
     refused = aws_cli("delete-notify-configuration", "--notify-configuration-id", MISSING, expect_error=True)
     assert "ResourceNotFoundException" in refused
+
+
+def test_a_pool_a_notify_configuration_sends_from_cannot_be_deleted(client):
+    pool = client.create_pool(OriginationIdentity=simulator_number(client)["PhoneNumberId"], IsoCountryCode="US",
+                              MessageType="TRANSACTIONAL")
+    config_id = configuration(client, PoolId=pool["PoolId"])["NotifyConfigurationId"]
+    refused = error(client.delete_pool, PoolId=pool["PoolId"])
+    assert (refused["Code"], refused["Reason"], refused["ResourceId"]) == (
+        "ConflictException", "POOL_ASSOCIATED_TO_NOTIFY_CONFIGURATION", pool["PoolId"])
+    client.update_notify_configuration(NotifyConfigurationId=config_id, PoolId="UNSET_DEFAULT_POOL_FOR_NOTIFY")
+    assert client.delete_pool(PoolId=pool["PoolId"])["Status"] == "DELETING"
