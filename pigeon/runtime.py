@@ -22,7 +22,7 @@ class Runtime:
         self.settings = settings
         self.clock = clock or Clock()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.store = Store(settings.resolved_database_url)
+        self.store = Store(settings.resolved_database_url, settings.database_lock_timeout_seconds)
         self.credentials: dict[str, Credential] | None = (
             load_credentials(settings.credentials_file) if settings.credentials_file else None
         )

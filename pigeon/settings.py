@@ -70,6 +70,9 @@ class Settings:
     dispatch_batch_size: int = 200
     dispatch_lease_seconds: int = 30
     """A claimed message not finished within the lease is taken again by a worker (crash recovery)."""
+    database_lock_timeout_seconds: float = 5.0
+    """SQLite: how long a transaction waits for a lock another program holds on the database file before its
+    request gets InternalServerException (docs/decisions.md, "Reliability suite")."""
     cpu_affinity: str = "auto"
     """Keep ``pigeon serve`` / ``pigeon worker`` on one CPU: ``auto`` (a CPU no other Pigeon process holds),
     ``none``, or a CPU number. See pigeon/cpu_affinity.py."""
@@ -83,6 +86,8 @@ class Settings:
     def __post_init__(self) -> None:
         if self.default_account_tier not in ACCOUNT_TIERS:
             raise ValueError(f"default_account_tier must be one of {ACCOUNT_TIERS}")
+        if not 0 < self.database_lock_timeout_seconds <= 3600:
+            raise ValueError("database_lock_timeout_seconds must be more than 0 and at most 3600")
         cpu_affinity.validate(self.cpu_affinity)
         simulator.parse_rules(self.simulator_rules)
         simulator.check_failure_status(self.simulator_failure_status)
@@ -92,7 +97,7 @@ class Settings:
 _PATHS = {"data_dir", "credentials_file"}
 _INTS = {"port"}
 _BOOLS = {"clock_control"}
-_FLOATS = {"registration_auto_approve_seconds"}
+_FLOATS = {"registration_auto_approve_seconds", "database_lock_timeout_seconds"}
 _MAPPINGS = {"number_inventory"}
 
 

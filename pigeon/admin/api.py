@@ -16,10 +16,11 @@ from pigeon.admin.http import RefuseNul, error, json
 from pigeon.admin.http import document as read_document
 from pigeon.admin.inbound import routes as inbound_routes
 from pigeon.admin.messages import routes as message_routes
-from pigeon.errors import FieldViolation, Invalid, ServiceError
+from pigeon.errors import FieldViolation, InternalError, Invalid, ServiceError
 from pigeon.runtime import Runtime
 from pigeon.settings import ACCOUNT_TIERS
 from pigeon.store import accounts
+from pigeon.store.database_file import DatabaseUnavailable
 
 _ACCOUNT_ID = re.compile(r"[0-9]{12}")
 SIMULATOR_CONNECTION = {"Name": "simulator", "Type": "simulator", "State": "READY"}
@@ -109,4 +110,9 @@ def build_admin(runtime: Runtime) -> Starlette:
         *inbound_routes(runtime),
         *delivery_routes(runtime),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(RefuseNul)])
+    async def unavailable(_: Request, failure: Exception) -> Response:
+        """The database unavailable (pigeon/store/database_file.py): 503, so a health check sees it."""
+        return error(InternalError(str(failure)), 503)
+
+    return Starlette(routes=routes, middleware=[Middleware(RefuseNul)],
+                     exception_handlers={DatabaseUnavailable: unavailable})

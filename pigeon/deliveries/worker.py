@@ -30,6 +30,7 @@ from pigeon.deliveries import Delivery
 from pigeon.deliveries.senders import BatchSender, Sender, aws_target, build_batch_senders, build_senders
 from pigeon.events.destinations import EventPublisher
 from pigeon.messaging.dispatcher import worker_name
+from pigeon.store.database_file import DatabaseUnavailable
 from pigeon.store.engine import Store
 
 log = logging.getLogger("pigeon.deliveries")
@@ -76,6 +77,9 @@ class DeliveryWorker:
         while not self._stop.is_set():
             try:
                 claimed = self._claim()
+            except DatabaseUnavailable as error:  # the store has logged why, once
+                log.debug("claiming deliveries failed: %s", error)
+                claimed = 0
             except Exception:  # noqa: BLE001 - the loop outlives a database hiccup
                 log.exception("claiming deliveries failed")
                 claimed = 0

@@ -28,6 +28,7 @@ from pigeon.clock import Clock
 from pigeon.messaging import carrier_parts, connection_status, outbox, pricing, records
 from pigeon.messaging.outbox import Message, Transition
 from pigeon.messaging.throughput import RateLimiter, mps_for
+from pigeon.store.database_file import DatabaseUnavailable
 from pigeon.store.engine import Store
 
 if TYPE_CHECKING:
@@ -139,6 +140,9 @@ class Dispatcher:
         while not self._stop.is_set():
             try:
                 worked = self.run_once()
+            except DatabaseUnavailable as error:  # the store has logged why, once
+                log.debug("dispatch cycle failed: %s", error)
+                worked = 0
             except Exception:  # noqa: BLE001 - the loop must survive a lost database connection
                 log.exception("dispatch cycle failed")
                 worked = 0

@@ -33,8 +33,10 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Connection
 
+from pigeon.errors import InternalError
 from pigeon.messaging import outbox
 from pigeon.messaging.outbox import Message
+from pigeon.store.database_file import DatabaseUnavailable
 from pigeon.store.engine import KeptConnection, Store
 
 log = logging.getLogger("pigeon.group_commit")
@@ -180,6 +182,14 @@ class GroupCommit:
                 insert(tx, batch.rows)
                 for job, future in batch.jobs:
                     results.append((future, *_run_job(tx, job)))
+        except DatabaseUnavailable as unavailable:  # logged by the store once; each request logs its answer
+            connection.release()
+            log.debug("group commit of %d messages and %d jobs failed: %s", len(batch.rows), len(batch.jobs),
+                        unavailable)
+            self._settle_requests(batch, InternalError(str(unavailable)))
+            for _, future in batch.jobs:
+                future.set_exception(unavailable)
+            return
         except Exception as failure:  # noqa: BLE001 - every waiter answers with the error
             connection.release()
             log.exception("group commit of %d messages and %d jobs failed", len(batch.rows), len(batch.jobs))

@@ -99,6 +99,11 @@ class ApiHandler:
         """The pending response once its commit is done; an InternalServerException if the commit failed."""
         try:
             await pending.commit
+        except ServiceError as error:  # a failed commit that says why (the database unavailable): not accepted
+            log.error("request %s failed to commit: %s", pending.request_id, error.message)
+            if type(error) is InternalError:  # one error for a group's requests: each gets its own RequestId
+                error = InternalError(error.message, pending.request_id)
+            return error_response(error, pending.request_id)
         except Exception:  # noqa: BLE001 - a failed commit: nothing was accepted
             log.exception("request %s failed to commit", pending.request_id)
             return error_response(InternalError("An internal error occurred.", pending.request_id), pending.request_id)

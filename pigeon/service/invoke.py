@@ -6,13 +6,14 @@ from functools import cache
 from typing import Any
 
 from pigeon.common import idempotency
-from pigeon.errors import NotImplementedYet
+from pigeon.errors import InternalError, NotImplementedYet
 from pigeon.protocol.handler import AfterCommit
 from pigeon.protocol.model import operation
 from pigeon.protocol.serialize import serialize
 from pigeon.scope import Scope
 from pigeon.service.context import Context, Params
 from pigeon.service.registry import OPERATIONS
+from pigeon.store.database_file import DatabaseUnavailable
 
 
 @cache
@@ -43,8 +44,13 @@ def invoke(runtime: Any, name: str, scope: Scope, params: Params, request_id: st
         wire = _run(ctx, registered, params, output_shape)
     except BaseException as error:
         ctx.finish(error)
+        if isinstance(error, DatabaseUnavailable):
+            raise InternalError(str(error), request_id) from error
         raise
-    pending = ctx.finish()
+    try:
+        pending = ctx.finish()
+    except DatabaseUnavailable as error:
+        raise InternalError(str(error), request_id) from error
     return wire if pending is None else AfterCommit(wire, pending)
 
 

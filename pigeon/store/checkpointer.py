@@ -4,7 +4,8 @@ In WAL mode the commit that finds the log past 1,000 pages copies it back into t
 database file (an automatic checkpoint): 4-12 ms on this project's machine, during which that group commit's
 requests, and the ones queued behind it, wait. This thread runs a PASSIVE checkpoint every ``interval``
 seconds on a connection of its own outside any transaction, which copies what it can without blocking readers
-or writers, so a commit reaching the threshold finds little left to copy. The automatic checkpoint stays on:
+or writers, so a commit reaching the threshold finds little left to copy. Each tick also checks that the
+database file is still at its path (pigeon/store/database_file.py). The automatic checkpoint stays on:
 it is what lets SQLite start the log over. Measured: commits slower than 3 ms, paced like half the sending
 benchmark's load, 19 -> 7 in 3,000; p99 at half load 8.7-9.7 -> 7.3-8.0 ms (bench/README.md).
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from pigeon.store.database_file import DatabaseUnavailable
 from pigeon.store.engine import Store
 
 log = logging.getLogger("pigeon.checkpointer")
@@ -44,10 +46,15 @@ class Checkpointer:
         try:
             while not self._stop.wait(self.interval):
                 try:
+                    if self.store.file is not None:
+                        self.store.file.check()  # a deleted or replaced file is found within an interval
                     cursor = connection.cursor()
                     cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
                     cursor.close()
-                except Exception:  # noqa: BLE001 - retried on the next tick; commits checkpoint anyway
-                    log.exception("background checkpoint failed")
+                except DatabaseUnavailable:  # logged once by the store; nothing to copy into a lost file
+                    continue
+                except Exception as error:  # noqa: BLE001 - retried on the next tick; commits checkpoint anyway
+                    if self.store.file is None or self.store.file.unavailable(error, write=True) is None:
+                        log.exception("background checkpoint failed")  # else: the store logged it once
         finally:
             connection.close()

@@ -21,8 +21,9 @@ from sqlalchemy.engine import Connection, Engine
 from pigeon.scope import Scope
 from pigeon.store.bulk import dumps
 from pigeon.store.changes import CHANGED, beside_database, counter_for
+from pigeon.store.database_file import DEFAULT_LOCK_TIMEOUT_SECONDS, DatabaseFile
 from pigeon.store.read_cache import ADDED, GENERATION, ReadCache
-from pigeon.store.write_lock import WriteLock
+from pigeon.store.write_lock import WriteLock, WriteLockTimeout
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 log = logging.getLogger("pigeon.store")
@@ -36,13 +37,16 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def create_engine(url: str) -> Engine:
+def create_engine(url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS,
+                  database_file: DatabaseFile | None = None) -> Engine:
+    """An engine for ``url``; on SQLite a writer waits at most ``lock_timeout`` seconds for a lock another
+    program holds, and every new connection is checked against ``database_file`` (pigeon/store/database_file.py)."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(
-            url, json_serializer=dumps, json_deserializer=orjson.loads, connect_args={"timeout": 30}
+            url, json_serializer=dumps, json_deserializer=orjson.loads, connect_args={"timeout": lock_timeout}
         )
-        _tune_sqlite(engine)
+        _tune_sqlite(engine, lock_timeout, database_file)
         return engine
     engine = sa.create_engine(url, json_serializer=dumps, json_deserializer=orjson.loads, pool_size=10)
     _ping_idle_connections(engine)
@@ -85,16 +89,22 @@ def _alive_after_idle(dbapi_connection: Any, idle_since: float | None) -> bool:
     return True
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, lock_timeout: float, database_file: DatabaseFile | None) -> None:
     """WAL for concurrent readers, and explicit BEGIN (IMMEDIATE for writers) to avoid upgrade deadlocks."""
 
     @sa.event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        if database_file is not None:
+            try:
+                database_file.opened()  # before any PRAGMA writes to a file that is not Pigeon's
+            except BaseException:
+                dbapi_connection.close()
+                raise
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -138,14 +148,17 @@ def scope_lock_key(scope: Scope) -> int:
 class Store:
     """The database behind one Pigeon process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT_SECONDS) -> None:
         self.url = normalize_url(url)
-        self.engine = create_engine(self.url)
         self.is_sqlite = self.url.startswith("sqlite")
+        path = beside_database(self.url, "")
+        self.file = DatabaseFile(path, lock_timeout) if path is not None else None
+        """The SQLite database file's watch (deleted or replaced, locked, full); None on PostgreSQL."""
+        self.engine = create_engine(self.url, lock_timeout, self.file)
         self.changes = counter_for(self.url)
         self.cache = ReadCache(self.changes)
         self._write_lock: AbstractContextManager[object] = (
-            WriteLock(beside_database(self.url, ".write-lock")) if self.is_sqlite else nullcontext())
+            WriteLock(beside_database(self.url, ".write-lock"), lock_timeout) if self.is_sqlite else nullcontext())
         """SQLite has one writer at a time: writers queue here (see pigeon/store/write_lock.py)."""
 
     def migrate(self) -> None:
@@ -162,22 +175,37 @@ class Store:
         that a request's checks (a name is free, a quota has room, a ClientToken is new) still hold at commit.
 
         A transaction that changed configuration bumps the change counter after its commit."""
-        connected = nullcontext(connection) if connection is not None else self.engine.connect()
-        with self._write_lock if write else nullcontext(), connected as connection:
-            if write:
-                connection = connection.execution_options(pigeon_write=True)
-            info = connection.info
-            info.pop(CHANGED, None)
-            info.pop(ADDED, None)
-            info[GENERATION] = self.changes.current()
-            with connection.begin():
-                if write and scope is not None and not self.is_sqlite:
-                    connection.execute(_LOCK_SCOPE, {"key": scope_lock_key(scope)})
-                yield connection
-            if info.pop(CHANGED, None):
-                self.changes.bump()
-            for key, amount in info.pop(ADDED, ()):
-                self.cache.add(key, amount)
+        watch = self.file
+        if watch is not None:
+            watch.refuse_if_lost()
+        try:
+            connected = nullcontext(connection) if connection is not None else self.engine.connect()
+            with self._write_lock if write else nullcontext(), connected as connection:
+                if write:
+                    connection = connection.execution_options(pigeon_write=True)
+                    if watch is not None:
+                        watch.wait_for_lock(connection)
+                info = connection.info
+                info.pop(CHANGED, None)
+                info.pop(ADDED, None)
+                info[GENERATION] = self.changes.current()
+                with connection.begin():
+                    if write and scope is not None and not self.is_sqlite:
+                        connection.execute(_LOCK_SCOPE, {"key": scope_lock_key(scope)})
+                    yield connection
+                    if write and watch is not None:
+                        watch.check()  # never COMMIT into a file that is no longer at the path
+                if info.pop(CHANGED, None):
+                    self.changes.bump()
+                for key, amount in info.pop(ADDED, ()):
+                    self.cache.add(key, amount)
+        except (sa.exc.DBAPIError, WriteLockTimeout) as error:
+            unavailable = watch.unavailable(error, write) if watch is not None else None
+            if unavailable is None:
+                raise
+            raise unavailable from error
+        if watch is not None:
+            watch.succeeded(write)
 
     def kept_connection(self) -> KeptConnection:
         """A connection for one thread to keep between its transactions (``transaction(connection=...)``)."""

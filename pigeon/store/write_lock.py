@@ -16,16 +16,26 @@ from pathlib import Path
 from types import TracebackType
 
 
-class WriteLock:
-    """Re-entrant within a thread; exclusive across the threads and processes sharing ``path``."""
+class WriteLockTimeout(Exception):
+    """Another thread of this process held the write lock past the timeout (a writer waiting for a lock
+    another program holds on the database, pigeon/store/database_file.py)."""
 
-    def __init__(self, path: Path | None) -> None:
+
+class WriteLock:
+    """Re-entrant within a thread; exclusive across the threads and processes sharing ``path``.
+
+    A thread waits at most ``timeout`` seconds for the process's other threads (-1: forever): Python's lock
+    is not fair, so without a bound a writer could stay behind the others' waits for a locked file for good."""
+
+    def __init__(self, path: Path | None, timeout: float = -1) -> None:
         self._threads = threading.RLock()
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path is not None else None
         self._depth = threading.local()
+        self.timeout = timeout
 
     def __enter__(self) -> None:
-        self._threads.acquire()
+        if not self._threads.acquire(timeout=self.timeout):
+            raise WriteLockTimeout(f"the write lock was held for more than {self.timeout:g} s")
         depth = getattr(self._depth, "value", 0)
         if depth == 0 and self._fd is not None:
             try:
