@@ -5,7 +5,7 @@ database file (an automatic checkpoint): 4-12 ms on this project's machine, duri
 requests, and the ones queued behind it, wait. This thread runs a PASSIVE checkpoint every ``interval``
 seconds on a connection of its own outside any transaction, which copies what it can without blocking readers
 or writers, so a commit reaching the threshold finds little left to copy. Each tick also checks that the
-database file is still at its path (pigeon/store/database_file.py). The automatic checkpoint stays on:
+database file is still at its path, and saves the lost one beside it (pigeon/store/database_file.py). The automatic checkpoint stays on:
 it is what lets SQLite start the log over. Measured: commits slower than 3 ms, paced like half the sending
 benchmark's load, 19 -> 7 in 3,000; p99 at half load 8.7-9.7 -> 7.3-8.0 ms (bench/README.md).
 """
@@ -43,6 +43,7 @@ class Checkpointer:
 
     def _run(self) -> None:
         connection = self.store.engine.raw_connection()  # autocommit (engine._tune_sqlite): in no transaction
+        rescued = False
         try:
             while not self._stop.wait(self.interval):
                 try:
@@ -52,6 +53,9 @@ class Checkpointer:
                     cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
                     cursor.close()
                 except DatabaseUnavailable:  # logged once by the store; nothing to copy into a lost file
+                    if self.store.file is not None and self.store.file.lost is not None and not rescued:
+                        rescued = True  # this connection still reads the lost file: save it beside the path
+                        self.store.file.rescue(connection.dbapi_connection)  # type: ignore[arg-type]
                     continue
                 except Exception as error:  # noqa: BLE001 - retried on the next tick; commits checkpoint anyway
                     if self.store.file is None or self.store.file.unavailable(error, write=True) is None:

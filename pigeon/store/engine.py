@@ -194,7 +194,7 @@ class Store:
                         connection.execute(_LOCK_SCOPE, {"key": scope_lock_key(scope)})
                     yield connection
                     if write and watch is not None:
-                        watch.check()  # never COMMIT into a file that is no longer at the path
+                        watch.check_before_commit()  # no COMMIT into a file that is no longer at the path
                 if info.pop(CHANGED, None):
                     self.changes.bump()
                 for key, amount in info.pop(ADDED, ()):

@@ -1,8 +1,8 @@
 """The SQLite database file stops being usable under a running server: locked by another program, deleted,
 replaced. Every request gets an AWS-shaped InternalServerException within the lock bound (no hang, no crash),
 the log names the file, a lock that is released is recovered from without a restart, every message answered
-200 reaches its final event, and a deleted or replaced file is never written to again (docs/decisions.md,
-"Reliability suite")."""
+200 reaches its final event, and a deleted or replaced file is refused until restart and saved beside the
+path, from where it can be put back with nothing lost (docs/decisions.md, "Reliability suite")."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import os
 import resource
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -155,8 +157,8 @@ def test_file_deleted_or_replaced_is_refused_until_restart(tmp_path: Path, how: 
     try:
         client = make_client(server, new_account_id())
         origination = simulator_number(client)["PhoneNumberId"]
-        client.send_text_message(DestinationPhoneNumber=US_SUCCESS, MessageBody="before",
-                                 OriginationIdentity=origination)
+        before = client.send_text_message(DestinationPhoneNumber=US_SUCCESS, MessageBody="before",
+                                          OriginationIdentity=origination)["MessageId"]
         database = server.data_dir / "pigeon.db"
         if how == "deleted":
             for suffix in ("", "-wal", "-shm"):
@@ -186,7 +188,19 @@ def test_file_deleted_or_replaced_is_refused_until_restart(tmp_path: Path, how: 
         assert (database.stat().st_size if database.exists() else 0) == replaced_size
         assert not Path(f"{database}-wal").exists() or how == "replaced"
         assert f"database file {database} {WHAT[how]} under the running process" in server.log_path.read_text()
-        server.restart()  # on whatever is at the path now
+        deadline = time.monotonic() + 5  # the lost file is saved beside the path, with what was accepted
+        while not (saved := sorted(server.data_dir.glob("pigeon.db.lost-*"))):
+            assert time.monotonic() < deadline, "the lost file was not saved"
+            time.sleep(0.1)
+        with closing(sqlite3.connect(saved[0])) as copy:
+            assert copy.execute("SELECT count(*) FROM messages WHERE message_id = ?", (before,)).fetchone() == (1,)
+        assert f"is saved in {saved[0]}" in server.log_path.read_text()
+        server.stop()
+        if how == "deleted":  # the operator keeps what was saved
+            os.replace(saved[0], database)
+        server.start()  # on whatever is at the path now
+        if how == "deleted":
+            assert [message["MessageId"] for message in messages(server, message_id=before)] == [before]
         client.send_text_message(DestinationPhoneNumber=US_SUCCESS, MessageBody="after restart",
                                  OriginationIdentity=simulator_number(client)["PhoneNumberId"])
     finally:
